@@ -1,0 +1,76 @@
+//! Dispatch to the commands, and the one place exit statuses are decided.
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, PoliciesCommand};
+use crate::commands;
+use crate::diag::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing reached the threshold; all tests passed.
+    Clean,
+    /// Findings at or above `--fail-on`, failing tests, or access gained.
+    Findings,
+    /// The run could not be completed.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        match s {
+            ExitStatus::Clean => ExitCode::SUCCESS,
+            ExitStatus::Findings => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Check {
+            input,
+            policies,
+            format,
+            fail_on,
+            output,
+            color,
+        } => commands::check::run(&input, &policies, format, fail_on, output.as_deref(), color),
+        Command::WhoCan {
+            input,
+            action,
+            resource,
+            context,
+            context_file,
+            format,
+            output,
+        } => commands::who_can::run(
+            &input,
+            &action,
+            resource.as_deref(),
+            &context,
+            context_file.as_deref(),
+            format,
+            output.as_deref(),
+        ),
+        Command::Test {
+            dirs,
+            run,
+            coverage,
+            fail_under,
+            format,
+            no_builtin,
+        } => commands::test::run(
+            &dirs,
+            run.as_deref(),
+            coverage,
+            fail_under,
+            format,
+            no_builtin,
+        ),
+        Command::Input { input } => commands::input::run(&input),
+        Command::Policies { command } => match command {
+            PoliciesCommand::List { policies } => commands::policies::list(&policies),
+            PoliciesCommand::Show { id, policies } => commands::policies::show(&id, &policies),
+        },
+    }
+}

@@ -1,0 +1,160 @@
+//! Command-line definitions, and nothing else: what each flag means lives here,
+//! what it does lives in `commands/`.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::findings::Severity;
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stopguard",
+    version,
+    about = "Who may stop an EC2 instance, and would anyone notice?",
+    long_about = "stopguard evaluates Rego policies against AWS account state: who may call \
+ec2:StopInstances (users and roles, through inline, managed and group policies, permissions \
+boundaries and SCPs), which security-group rules are acceptable, and whether CloudTrail would \
+record and alert on the call.\n\nInputs are what the AWS CLI prints (get-account-authorization-details, \
+describe-security-groups, describe-instances, describe-trails, ...), IAM policy documents, \
+or a stopguard snapshot. Exit status: 0 clean, 1 findings at or above --fail-on, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Input files or folders (walked recursively); `-` reads stdin. JSON or YAML, optionally .gz
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Largest input accepted, in MiB, after decompression
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub max_input_mib: u64,
+    /// A service control policy (`aws organizations describe-policy` output or a bare
+    /// policy document); repeat once per level, from the root down to the account
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Add the Rego policies in this folder (or file); repeatable
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
+    /// Leave the built-in policy pack out (use only --policy)
+    #[arg(long)]
+    pub no_builtin: bool,
+    /// Parameter values (YAML or JSON object, e.g. `allowed_stoppers: ["arn:aws:iam::*:role/ops-*"]`)
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Stop a policy evaluation that runs longer than this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub policy_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate the policies against exported or snapshotted account state
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        policies: PolicyArgs,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+        fail_on: Severity,
+        /// Write the report to FILE (atomically) instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// When to colour text output
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// List the principals that may perform an action, with the statements that grant it
+    WhoCan {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The action, or an action pattern such as `ec2:Terminate*`
+        #[arg(long, default_value = "ec2:StopInstances")]
+        action: String,
+        /// The resource ARN or pattern (default: every instance of the account)
+        #[arg(long)]
+        resource: Option<String>,
+        /// A request-context key and value, KEY=VALUE; repeat a key for a list. When any
+        /// context is given it is the whole request context: other keys are absent
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+        /// A JSON object of context keys to a string or a list of strings
+        #[arg(long, value_name = "FILE")]
+        context_file: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write the result to FILE (atomically) instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Run the `test_*` rules of Rego policy tests, like `opa test`
+    Test {
+        /// Folders or files of policies and their `_test.rego` files (default: the built-in pack)
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Run only tests whose `package.name` contains this text
+        #[arg(long, value_name = "PATTERN")]
+        run: Option<String>,
+        /// Report which lines of each policy the tests exercised
+        #[arg(long)]
+        coverage: bool,
+        /// With --coverage: exit 1 when total coverage is below N percent
+        #[arg(long, value_name = "N")]
+        fail_under: Option<f64>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Leave the built-in pack (and its lib helpers) out
+        #[arg(long)]
+        no_builtin: bool,
+    },
+    /// Print the Rego `input` built from the given files (docs/input-schema.md)
+    Input {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// List or describe the policies
+    Policies {
+        #[command(subcommand)]
+        command: PoliciesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// Id, severity and title of every policy
+    List {
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
+    /// Description, remediation and parameters of one policy
+    Show {
+        /// The rule id, e.g. SG-001
+        id: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

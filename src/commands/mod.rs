@@ -1,0 +1,156 @@
+//! One module per subcommand, and the set-up they share: loading inputs, SCPs,
+//! policies and parameters, and writing output.
+pub mod check;
+pub mod input;
+pub mod policies;
+pub mod test;
+pub mod who_can;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use crate::cli::{InputArgs, PolicyArgs};
+use crate::diag::{Error, Result};
+use crate::engine::{self, PolicyEngine, PolicySource};
+use crate::iam::access::ScpLevel;
+use crate::iam::policy::PolicyDocument;
+use crate::load::{self, Limits};
+use crate::model::Account;
+
+pub fn limits(args: &InputArgs) -> Limits {
+    Limits {
+        max_bytes: args.max_input_mib.saturating_mul(1024 * 1024),
+    }
+}
+
+pub fn load_account(args: &InputArgs) -> Result<(Account, Vec<ScpLevel>)> {
+    let account = load::load_paths(&args.inputs, &limits(args))?;
+    let scps = args
+        .scp
+        .iter()
+        .map(|p| load_scp(p, &limits(args)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((account, scps))
+}
+
+/// An SCP file: `aws organizations describe-policy` output (whose `Content` is the
+/// document as a JSON string) or the bare document.
+fn load_scp(path: &Path, limits: &Limits) -> Result<ScpLevel> {
+    let raw = load::read::read(path, limits)?;
+    let value: serde_json::Value = match raw.format {
+        load::Format::Json => serde_json::from_str(&raw.text).map_err(|e| e.to_string()),
+        load::Format::Yaml => yaml_serde::from_str(&raw.text).map_err(|e| e.to_string()),
+    }
+    .map_err(|message| Error::Input {
+        name: raw.name.clone(),
+        message,
+        help: None,
+    })?;
+    let bad = |message: String| Error::Input {
+        name: raw.name.clone(),
+        message,
+        help: Some(
+            "--scp takes `aws organizations describe-policy` output or a policy document".into(),
+        ),
+    };
+    let (name, doc) = match value.get("Policy") {
+        Some(p) => {
+            let name = p
+                .pointer("/PolicySummary/Name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("SCP")
+                .to_string();
+            let doc = match p.get("Content") {
+                Some(serde_json::Value::String(s)) => {
+                    PolicyDocument::from_text(s).map_err(|e| bad(e.to_string()))?
+                }
+                Some(v) => serde_json::from_value(v.clone()).map_err(|e| bad(e.to_string()))?,
+                None => return Err(bad("describe-policy output without Policy.Content".into())),
+            };
+            (name, doc)
+        }
+        None => (
+            raw.name.clone(),
+            serde_json::from_value(value).map_err(|e| bad(e.to_string()))?,
+        ),
+    };
+    Ok(ScpLevel {
+        file: raw.name,
+        policies: vec![(name, doc)],
+    })
+}
+
+/// The policy sources a command runs: the built-in pack unless left out, plus each --policy.
+pub fn policy_sources(args: &PolicyArgs) -> Result<Vec<PolicySource>> {
+    let mut sources = if args.no_builtin {
+        vec![]
+    } else {
+        engine::builtin_sources()
+    };
+    for dir in &args.policy {
+        sources.extend(engine::sources_from_dir(dir)?);
+    }
+    if sources.iter().all(|s| !s.is_rego()) {
+        return Err(Error::Usage {
+            message: "no policies to run".into(),
+            help: Some("drop --no-builtin or add --policy DIR".into()),
+        });
+    }
+    Ok(sources)
+}
+
+pub fn load_data(path: &Path) -> Result<(String, serde_json::Value)> {
+    let raw = load::read::read(path, &Limits::default())?;
+    let value = match raw.format {
+        load::Format::Json => serde_json::from_str(&raw.text).map_err(|e| e.to_string()),
+        load::Format::Yaml => yaml_serde::from_str(&raw.text).map_err(|e| e.to_string()),
+    }
+    .map_err(|message| Error::Data {
+        name: raw.name.clone(),
+        message,
+    })?;
+    Ok((raw.name, value))
+}
+
+pub fn load_engine(args: &PolicyArgs) -> Result<PolicyEngine> {
+    let sources = policy_sources(args)?;
+    let data = args.data.as_deref().map(load_data).transpose()?;
+    let options = engine::Options {
+        timeout: std::time::Duration::from_secs(args.policy_timeout.max(1)),
+    };
+    PolicyEngine::load(
+        sources,
+        data.as_ref().map(|(n, v)| (n.as_str(), v.clone())),
+        &options,
+    )
+}
+
+/// Writes to `--output` atomically, or to stdout.
+pub fn emit(
+    output: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match output {
+        Some(path) => crate::report::write_atomically(path, render),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            let err = |source| Error::Write {
+                path: "<stdout>".into(),
+                source,
+            };
+            render(&mut lock).map_err(err)?;
+            lock.flush().map_err(err)
+        }
+    }
+}
+
+pub fn use_color(choice: crate::cli::Color, to_file: bool) -> bool {
+    match choice {
+        crate::cli::Color::Always => true,
+        crate::cli::Color::Never => false,
+        crate::cli::Color::Auto => {
+            !to_file && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `stopguard who-can`: the principals that may perform an action, and how.
+use std::io::Write;
+use std::path::Path;
+
+use crate::app::ExitStatus;
+use crate::cli::InputArgs;
+use crate::diag::{Error, Result};
+use crate::iam::access::{Access, Analyzer, Grant};
+use crate::iam::context::{self, RequestContext};
+use crate::input;
+use crate::report::{neutralise, Format};
+
+/// Version of the who-can JSON output (docs/who-can-schema.md).
+pub const WHO_CAN_VERSION: u32 = 1;
+
+pub fn request_context(pairs: &[String], file: Option<&Path>) -> Result<RequestContext> {
+    let mut kv = Vec::new();
+    for p in pairs {
+        kv.push(context::parse_kv(p).map_err(|m| Error::Usage {
+            message: format!("--context {p:?}: {m}"),
+            help: Some(
+                "write --context KEY=VALUE, e.g. --context aws:MultiFactorAuthPresent=false".into(),
+            ),
+        })?);
+    }
+    if let Some(path) = file {
+        let (name, value) = super::load_data(path)?;
+        let from_file = context::from_json_object(&value).map_err(|message| Error::Input {
+            name,
+            message,
+            help: Some(
+                "--context-file takes a JSON object of key to a string or a list of strings".into(),
+            ),
+        })?;
+        if kv.is_empty() {
+            return Ok(from_file);
+        }
+        // Flags add to (and repeat keys extend) what the file says.
+        let mut ctx = from_file;
+        for (k, v) in kv {
+            let mut values = match ctx.lookup(&k) {
+                context::KeyValue::Present(existing) => existing.to_vec(),
+                _ => vec![],
+            };
+            values.push(v);
+            ctx = ctx.with(&k, values);
+        }
+        return Ok(ctx);
+    }
+    Ok(if kv.is_empty() {
+        RequestContext::unknown()
+    } else {
+        context::from_pairs(kv)
+    })
+}
+
+fn describe(g: &Grant) -> String {
+    let mut s = format!("{} {}", g.policy.kind, g.policy.name);
+    if let Some(via) = &g.policy.via {
+        s.push_str(&format!(" (via {via})"));
+    }
+    match &g.sid {
+        Some(sid) => s.push_str(&format!(", statement {sid:?}")),
+        None => s.push_str(&format!(", statement #{}", g.statement_index)),
+    }
+    if let (Some(file), Some(line)) = (&g.policy.file, g.line) {
+        s.push_str(&format!(" at {file}:{line}"));
+    }
+    s
+}
+
+fn condition_text(c: &crate::iam::condition::Condition) -> String {
+    format!("{} {} {:?}", c.operator, c.key, c.values)
+}
+
+fn render_text(
+    w: &mut dyn Write,
+    action: &str,
+    resource: &str,
+    list: &[Access],
+) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "who can {action} on {resource}: {} principal{}",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" }
+    )?;
+    for a in list {
+        let chain = if a.via.is_empty() {
+            String::new()
+        } else {
+            format!(" via {}", a.via.join(" -> "))
+        };
+        writeln!(w, "{} {}{}", neutralise(&a.arn), a.access, chain)?;
+        for g in &a.grants {
+            writeln!(w, "    grant: {}", neutralise(&describe(g)))?;
+            for c in &g.open_conditions {
+                writeln!(w, "      if {}", neutralise(&condition_text(c)))?;
+            }
+        }
+        for d in &a.denials {
+            writeln!(w, "    unless denied by: {}", neutralise(&describe(d)))?;
+            for c in &d.open_conditions {
+                writeln!(w, "      when {}", neutralise(&condition_text(c)))?;
+            }
+        }
+        for l in &a.limits {
+            writeln!(w, "    limit: {}", neutralise(l))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run(
+    args: &InputArgs,
+    action: &str,
+    resource: Option<&str>,
+    context_pairs: &[String],
+    context_file: Option<&Path>,
+    format: Format,
+    output: Option<&Path>,
+) -> Result<ExitStatus> {
+    let ctx = request_context(context_pairs, context_file)?;
+    let (account, scps) = super::load_account(args)?;
+    let resource = resource
+        .map(str::to_string)
+        .unwrap_or_else(|| input::any_instance(&account));
+    let list = Analyzer::new(&account, &scps).who_can(action, &resource, &ctx);
+    super::emit(output, |w| match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "schema_version": WHO_CAN_VERSION,
+                "action": action,
+                "resource": resource,
+                "context_given": !ctx.is_unknown_everywhere(),
+                "principals": list,
+            });
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            writeln!(w)
+        }
+        Format::Text => render_text(w, action, &resource, &list),
+    })?;
+    Ok(ExitStatus::Clean)
+}

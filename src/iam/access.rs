@@ -1,0 +1,612 @@
+//! Who may perform an action: the evaluator applied to every user and role of an
+//! account, with the statements that grant it and the conditions it depends on.
+//!
+//! This is the one place the account's policies are walked. The `check` policies
+//! read its results from the Rego input (`input.iam.stop_access`), `who-can` prints
+//! them, and `diff` compares two of them.
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::condition::Condition;
+use super::context::RequestContext;
+use super::eval::{self, DocVerdict, Layer, Request};
+use super::policy::{Effect, Matcher, PolicyDocument, Statement};
+use super::tri::Tri;
+use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
+
+/// One level of the organization's SCPs: every policy attached at that level.
+#[derive(Debug, Clone)]
+pub struct ScpLevel {
+    pub file: String,
+    pub policies: Vec<(String, PolicyDocument)>,
+}
+
+/// Where a statement lives.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PolicyRef {
+    /// `inline`, `managed`, `group-inline`, `group-managed`, `boundary`, `scp` or `file`.
+    pub kind: &'static str,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The user, role or group an inline policy belongs to, or a group a managed policy reaches the principal through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+impl PolicyRef {
+    /// A stable identifier of the policy: its ARN, or owner ARN plus inline name.
+    pub fn id(&self) -> String {
+        match (&self.arn, &self.via, &self.file) {
+            (Some(arn), _, _) => arn.clone(),
+            (None, Some(owner), _) => format!("{owner}#{}", self.name),
+            (None, None, Some(file)) => file.clone(),
+            (None, None, None) => self.name.clone(),
+        }
+    }
+}
+
+/// A statement that grants (or, for denials, may remove) the access.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    pub policy: PolicyRef,
+    pub statement_index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub effect: &'static str,
+    /// The Action (or, with `not_action`, NotAction) patterns of the statement.
+    pub actions: Vec<String>,
+    pub not_action: bool,
+    /// The patterns that matched the queried action (empty for NotAction).
+    pub matched_actions: Vec<String>,
+    pub resources: Vec<String>,
+    pub not_resource: bool,
+    pub conditions: Vec<Condition>,
+    /// Conditions the request context leaves undecided.
+    pub open_conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum PrincipalType {
+    User,
+    Role,
+}
+
+/// One principal's access.
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    pub arn: String,
+    #[serde(rename = "type")]
+    pub principal_type: PrincipalType,
+    pub name: String,
+    /// `allowed` or `conditional`; principals that cannot are not listed.
+    pub access: &'static str,
+    pub grants: Vec<Grant>,
+    /// Deny statements that apply to some requests only.
+    pub denials: Vec<Grant>,
+    /// Layers (boundary, SCPs) that make the answer conditional, in words.
+    pub limits: Vec<String>,
+    /// Users only: false when the action is possible without MFA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_required: Option<bool>,
+    /// The chain of role assumptions that leads to the access, first hop first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+fn access_word(t: Tri) -> Option<&'static str> {
+    match t {
+        Tri::True => Some("allowed"),
+        Tri::Unknown => Some("conditional"),
+        Tri::False => None,
+    }
+}
+
+/// A document and where it came from, before any allocation for its reference.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Inline {
+        owner: &'a str,
+        kind: &'static str,
+        policy: &'a InlinePolicy,
+    },
+    Managed {
+        via_group: Option<&'a str>,
+        policy: &'a ManagedPolicy,
+    },
+    File {
+        file: &'a str,
+        lines: &'a [Option<u32>],
+        doc: &'a PolicyDocument,
+    },
+}
+
+impl<'a> Source<'a> {
+    fn doc(&self) -> Option<&'a PolicyDocument> {
+        match self {
+            Source::Inline { policy, .. } => Some(&policy.document),
+            Source::Managed { policy, .. } => policy.default_document(),
+            Source::File { doc, .. } => Some(doc),
+        }
+    }
+    fn to_ref(&self, file: Option<&str>) -> PolicyRef {
+        match self {
+            Source::Inline {
+                owner,
+                kind,
+                policy,
+            } => PolicyRef {
+                kind,
+                name: policy.name.clone(),
+                arn: None,
+                via: Some(owner.to_string()),
+                file: file.map(str::to_string),
+            },
+            Source::Managed { via_group, policy } => PolicyRef {
+                kind: if via_group.is_some() {
+                    "group-managed"
+                } else {
+                    "managed"
+                },
+                name: policy.name.clone(),
+                arn: Some(policy.arn.clone()),
+                via: via_group.map(str::to_string),
+                file: policy
+                    .file
+                    .as_deref()
+                    .map(str::to_string)
+                    .or(file.map(str::to_string)),
+            },
+            Source::File { file, .. } => PolicyRef {
+                kind: "file",
+                name: file.to_string(),
+                arn: None,
+                via: None,
+                file: Some(file.to_string()),
+            },
+        }
+    }
+    fn line(&self, index: usize) -> Option<u32> {
+        match self {
+            Source::File { lines, .. } => lines.get(index).copied().flatten(),
+            _ => None,
+        }
+    }
+    /// Documents shared between principals, worth caching by address.
+    fn shared(&self) -> bool {
+        matches!(self, Source::Managed { .. })
+            || matches!(
+                self,
+                Source::Inline {
+                    kind: "group-inline",
+                    ..
+                }
+            )
+    }
+}
+
+fn grant(
+    src: &Source,
+    s: &Statement,
+    index: usize,
+    action: &str,
+    ctx: &RequestContext,
+    file: Option<&str>,
+) -> Grant {
+    let (actions, not_action) = match &s.action {
+        Matcher::Is(v) => (v.clone(), false),
+        Matcher::Not(v) => (v.clone(), true),
+    };
+    let matched_actions = if not_action {
+        vec![]
+    } else {
+        actions
+            .iter()
+            .filter(|p| {
+                super::wildcard::matches(p, action, true)
+                    || (action.contains(['*', '?']) && super::wildcard::intersects(p, action, true))
+            })
+            .cloned()
+            .collect()
+    };
+    let (resources, not_resource) = match &s.resource {
+        Some(Matcher::Is(v)) => (v.clone(), false),
+        Some(Matcher::Not(v)) => (v.clone(), true),
+        None => (vec![], false),
+    };
+    Grant {
+        policy: src.to_ref(file),
+        statement_index: index,
+        sid: s.sid.clone(),
+        line: src.line(index),
+        effect: match s.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        },
+        actions,
+        not_action,
+        matched_actions,
+        resources,
+        not_resource,
+        conditions: s.conditions.clone(),
+        open_conditions: eval::open_conditions(s, ctx).into_iter().cloned().collect(),
+    }
+}
+
+/// The account, indexed for analysis.
+pub struct Analyzer<'a> {
+    account: &'a Account,
+    managed: HashMap<&'a str, &'a ManagedPolicy>,
+    groups: HashMap<&'a str, &'a Group>,
+    scps: &'a [ScpLevel],
+}
+
+/// A principal as the analyzer sees it.
+struct Principal<'a> {
+    arn: &'a str,
+    name: &'a str,
+    kind: PrincipalType,
+    sources: Vec<Source<'a>>,
+    boundary: Option<&'a str>,
+    file: Option<&'a str>,
+    unknown_groups: Vec<&'a str>,
+}
+
+impl<'a> Analyzer<'a> {
+    pub fn new(account: &'a Account, scps: &'a [ScpLevel]) -> Self {
+        Analyzer {
+            account,
+            managed: account
+                .iam
+                .policies
+                .iter()
+                .map(|p| (p.arn.as_str(), p))
+                .collect(),
+            groups: account
+                .iam
+                .groups
+                .iter()
+                .map(|g| (g.name.as_str(), g))
+                .collect(),
+            scps,
+        }
+    }
+
+    fn managed_sources(
+        &self,
+        attached: &'a [Attachment],
+        via_group: Option<&'a str>,
+        out: &mut Vec<Source<'a>>,
+    ) {
+        for a in attached {
+            if let Some(policy) = self.managed.get(a.arn.as_str()) {
+                out.push(Source::Managed { via_group, policy });
+            }
+        }
+    }
+
+    fn principals(&self) -> Vec<Principal<'a>> {
+        let mut out =
+            Vec::with_capacity(self.account.iam.users.len() + self.account.iam.roles.len());
+        for u in &self.account.iam.users {
+            let mut sources: Vec<Source<'a>> = u
+                .inline_policies
+                .iter()
+                .map(|p| Source::Inline {
+                    owner: &u.arn,
+                    kind: "inline",
+                    policy: p,
+                })
+                .collect();
+            self.managed_sources(&u.attached_policies, None, &mut sources);
+            let mut unknown_groups = vec![];
+            for g in &u.groups {
+                match self.groups.get(g.as_str()) {
+                    Some(group) => {
+                        sources.extend(group.inline_policies.iter().map(|p| Source::Inline {
+                            owner: &group.arn,
+                            kind: "group-inline",
+                            policy: p,
+                        }));
+                        self.managed_sources(
+                            &group.attached_policies,
+                            Some(&group.arn),
+                            &mut sources,
+                        );
+                    }
+                    None => unknown_groups.push(g.as_str()),
+                }
+            }
+            out.push(Principal {
+                arn: &u.arn,
+                name: &u.name,
+                kind: PrincipalType::User,
+                sources,
+                boundary: u.permissions_boundary.as_ref().map(|b| b.arn.as_str()),
+                file: u.file.as_deref(),
+                unknown_groups,
+            });
+        }
+        for r in &self.account.iam.roles {
+            let mut sources: Vec<Source<'a>> = r
+                .inline_policies
+                .iter()
+                .map(|p| Source::Inline {
+                    owner: &r.arn,
+                    kind: "inline",
+                    policy: p,
+                })
+                .collect();
+            self.managed_sources(&r.attached_policies, None, &mut sources);
+            out.push(Principal {
+                arn: &r.arn,
+                name: &r.name,
+                kind: PrincipalType::Role,
+                sources,
+                boundary: r.permissions_boundary.as_ref().map(|b| b.arn.as_str()),
+                file: r.file.as_deref(),
+                unknown_groups: vec![],
+            });
+        }
+        out
+    }
+
+    /// Every principal that may (or, depending on the request, might) perform the action.
+    pub fn who_can(&self, action: &str, resource: &str, ctx: &RequestContext) -> Vec<Access> {
+        let req = Request {
+            action,
+            resource,
+            context: ctx,
+        };
+        let scp_layers: Vec<Layer> = self
+            .scps
+            .iter()
+            .map(|level| {
+                level.policies.iter().fold(Layer::EMPTY, |l, (_, d)| {
+                    l.add(&eval::evaluate_document(d, &req))
+                })
+            })
+            .collect();
+        let scp_limits: Vec<String> = self
+            .scps
+            .iter()
+            .zip(&scp_layers)
+            .filter(|(_, l)| l.permits() == Tri::Unknown)
+            .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
+            .collect();
+        if scp_layers.iter().any(|l| l.permits() == Tri::False) {
+            return vec![];
+        }
+        let mut cache: HashMap<*const PolicyDocument, DocVerdict> = HashMap::new();
+        let mut out = Vec::new();
+        for p in self.principals() {
+            let Some((decision, verdicts)) = self.decide(&p, &req, &scp_layers, &mut cache) else {
+                continue;
+            };
+            let Some(word) = access_word(decision) else {
+                continue;
+            };
+            let mut grants = Vec::new();
+            let mut denials = Vec::new();
+            for (src, v) in p.sources.iter().zip(&verdicts) {
+                let Some(doc) = src.doc() else { continue };
+                for &i in &v.allows {
+                    if let Some(s) = doc.statements.get(i) {
+                        grants.push(grant(src, s, i, action, ctx, p.file));
+                    }
+                }
+                for &i in &v.denies {
+                    if let Some(s) = doc.statements.get(i) {
+                        denials.push(grant(src, s, i, action, ctx, p.file));
+                    }
+                }
+            }
+            let mut limits = scp_limits.clone();
+            if let Some(b) = p.boundary {
+                match self.managed.get(b).and_then(|m| m.default_document()) {
+                    None => limits.push(format!("permissions boundary {b} is not in the input")),
+                    Some(d) => {
+                        if Layer::EMPTY
+                            .add(&eval::evaluate_document(d, &req))
+                            .permits()
+                            == Tri::Unknown
+                        {
+                            limits.push(format!(
+                                "permissions boundary {b} allows it only for some requests"
+                            ));
+                        }
+                    }
+                }
+            }
+            for g in &p.unknown_groups {
+                limits.push(format!(
+                    "group {g} is not in the input; its policies were not counted"
+                ));
+            }
+            let mfa_required = (p.kind == PrincipalType::User).then(|| {
+                let absent = ctx
+                    .with_absent("aws:MultiFactorAuthPresent")
+                    .with_absent("aws:MultiFactorAuthAge");
+                let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
+                [absent, falsy].iter().all(|c| {
+                    let r = Request {
+                        action,
+                        resource,
+                        context: c,
+                    };
+                    let mut local = HashMap::new();
+                    self.decide(&p, &r, &scp_layers, &mut local)
+                        .is_none_or(|(d, _)| d == Tri::False)
+                })
+            });
+            out.push(Access {
+                arn: p.arn.to_string(),
+                principal_type: p.kind,
+                name: p.name.to_string(),
+                access: word,
+                grants,
+                denials,
+                limits,
+                mfa_required,
+                via: vec![],
+                file: p.file.map(str::to_string),
+            });
+        }
+        out.sort_by(|a, b| a.arn.cmp(&b.arn));
+        out
+    }
+
+    /// The decision for one principal, with each source's verdict (None: no Allow anywhere).
+    fn decide(
+        &self,
+        p: &Principal<'a>,
+        req: &Request,
+        scp_layers: &[Layer],
+        cache: &mut HashMap<*const PolicyDocument, DocVerdict>,
+    ) -> Option<(Tri, Vec<DocVerdict>)> {
+        let mut identity = Layer::EMPTY;
+        let mut verdicts = Vec::with_capacity(p.sources.len());
+        for src in &p.sources {
+            let v = match src.doc() {
+                None => DocVerdict::default(),
+                Some(doc) if src.shared() => cache
+                    .entry(doc as *const PolicyDocument)
+                    .or_insert_with(|| eval::evaluate_document(doc, req))
+                    .clone(),
+                Some(doc) => eval::evaluate_document(doc, req),
+            };
+            identity = identity.add(&v);
+            verdicts.push(v);
+        }
+        if identity.allow == Tri::False {
+            return None;
+        }
+        let mut layers = Vec::with_capacity(2 + scp_layers.len());
+        layers.push(identity);
+        if let Some(b) = p.boundary {
+            layers.push(
+                match self.managed.get(b).and_then(|m| m.default_document()) {
+                    Some(d) => Layer::EMPTY.add(&eval::evaluate_document(d, req)),
+                    None => Layer {
+                        allow: Tri::Unknown,
+                        deny: Tri::False,
+                    },
+                },
+            );
+        }
+        layers.extend_from_slice(scp_layers);
+        Some((eval::decide(&layers), verdicts))
+    }
+
+    /// Every Allow statement in use whose action covers `action`, with no regard to
+    /// resource or condition: the raw material of statement-level rules.
+    ///
+    /// "In use": inline policies, customer managed policies (attached or not, being one
+    /// attachment away), AWS managed policies only when attached, and policy files.
+    pub fn statements_granting(&self, action: &str) -> Vec<Grant> {
+        let ctx = RequestContext::unknown();
+        let attached: HashSet<&str> = self
+            .account
+            .iam
+            .users
+            .iter()
+            .flat_map(|u| u.attached_policies.iter())
+            .chain(
+                self.account
+                    .iam
+                    .groups
+                    .iter()
+                    .flat_map(|g| g.attached_policies.iter()),
+            )
+            .chain(
+                self.account
+                    .iam
+                    .roles
+                    .iter()
+                    .flat_map(|r| r.attached_policies.iter()),
+            )
+            .map(|a| a.arn.as_str())
+            .collect();
+        let mut sources: Vec<(Source, Option<&str>)> = Vec::new();
+        for u in &self.account.iam.users {
+            sources.extend(u.inline_policies.iter().map(|p| {
+                (
+                    Source::Inline {
+                        owner: &u.arn,
+                        kind: "inline",
+                        policy: p,
+                    },
+                    u.file.as_deref(),
+                )
+            }));
+        }
+        for g in &self.account.iam.groups {
+            sources.extend(g.inline_policies.iter().map(|p| {
+                (
+                    Source::Inline {
+                        owner: &g.arn,
+                        kind: "group-inline",
+                        policy: p,
+                    },
+                    g.file.as_deref(),
+                )
+            }));
+        }
+        for r in &self.account.iam.roles {
+            sources.extend(r.inline_policies.iter().map(|p| {
+                (
+                    Source::Inline {
+                        owner: &r.arn,
+                        kind: "inline",
+                        policy: p,
+                    },
+                    r.file.as_deref(),
+                )
+            }));
+        }
+        for m in &self.account.iam.policies {
+            if !m.is_aws_managed() || attached.contains(m.arn.as_str()) {
+                sources.push((
+                    Source::Managed {
+                        via_group: None,
+                        policy: m,
+                    },
+                    m.file.as_deref(),
+                ));
+            }
+        }
+        for f in &self.account.policy_files {
+            sources.push((
+                Source::File {
+                    file: &f.file,
+                    lines: &f.statement_lines,
+                    doc: &f.document,
+                },
+                Some(f.file.as_str()),
+            ));
+        }
+        let mut out = Vec::new();
+        for (src, file) in &sources {
+            let Some(doc) = src.doc() else { continue };
+            for (i, s) in doc.statements.iter().enumerate() {
+                if s.effect == Effect::Allow && eval::action_applies(s, action) != Tri::False {
+                    out.push(grant(src, s, i, action, &ctx, *file));
+                }
+            }
+        }
+        out
+    }
+
+    /// Managed policies attached to each principal, for reports.
+    pub fn account(&self) -> &'a Account {
+        self.account
+    }
+}

@@ -1,0 +1,372 @@
+//! The request context a condition is judged against, with a third state for "not given", because stopguard answers questions about requests nobody has made yet.
+//!
+//! AWS evaluates conditions against the keys present in a real request (IAM
+//! JSON policy elements: Condition, "The request context",
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html>).
+//! A "who may stop this instance?" question usually has no such request, so a
+//! key can be known-present, known-absent, or unknown, and the mode decides
+//! which of the last two an unlisted key is.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// What the context says about one condition key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyValue<'a> {
+    /// Nothing is known: the request might or might not carry the key.
+    Unknown,
+    /// The request certainly does not carry the key.
+    Absent,
+    /// The request carries the key with these values (one for single-valued
+    /// keys, any number for multivalued keys such as `aws:TagKeys`).
+    Present(&'a [String]),
+}
+
+/// What an unlisted key means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Default {
+    Unknown,
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Entry {
+    Present(Vec<String>),
+    Absent,
+}
+
+/// Condition-key values of a (possibly hypothetical) request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    unlisted: Default,
+    // Keyed by the ASCII-lowercased key name: AWS treats condition key names as
+    // case-insensitive ("Condition key names are not case-sensitive",
+    // reference_policies_elements_condition.html).
+    entries: HashMap<String, Entry>,
+}
+
+impl std::default::Default for RequestContext {
+    fn default() -> Self {
+        Self::unknown()
+    }
+}
+
+fn fold(key: &str) -> Cow<'_, str> {
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+impl RequestContext {
+    fn build(unlisted: Default, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        let mut entries: HashMap<String, Entry> = HashMap::new();
+        for (key, vals) in values {
+            match entries.entry(fold(&key).into_owned()) {
+                std::collections::hash_map::Entry::Occupied(mut slot) => match slot.get_mut() {
+                    Entry::Present(existing) => existing.extend(vals),
+                    absent @ Entry::Absent => *absent = Entry::Present(vals),
+                },
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(Entry::Present(vals));
+                }
+            }
+        }
+        RequestContext { unlisted, entries }
+    }
+
+    /// No context given: every key is unknown, so conditions answer "depends".
+    pub fn unknown() -> Self {
+        RequestContext {
+            unlisted: Default::Unknown,
+            entries: HashMap::new(),
+        }
+    }
+
+    /// A complete request: keys not listed are absent from it. Repeating a key
+    /// (in any letter case) adds its values to the same multivalued key.
+    pub fn closed(values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        Self::build(Default::Absent, values)
+    }
+
+    /// A partial description: listed keys are known, all others unknown. Used to
+    /// ask "could this happen with these facts fixed?", e.g. without MFA.
+    pub fn open(values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        Self::build(Default::Unknown, values)
+    }
+
+    /// A copy with `key` set to `values` (replacing anything it had).
+    pub fn with(&self, key: &str, values: Vec<String>) -> Self {
+        let mut out = self.clone();
+        out.entries
+            .insert(fold(key).into_owned(), Entry::Present(values));
+        out
+    }
+
+    /// A copy in which `key` is known to be absent.
+    pub fn with_absent(&self, key: &str) -> Self {
+        let mut out = self.clone();
+        out.entries.insert(fold(key).into_owned(), Entry::Absent);
+        out
+    }
+
+    /// What the context says about `key`; names compare case-insensitively.
+    pub fn lookup(&self, key: &str) -> KeyValue<'_> {
+        match self.entries.get(fold(key).as_ref()) {
+            Some(Entry::Present(values)) => KeyValue::Present(values.as_slice()),
+            Some(Entry::Absent) => KeyValue::Absent,
+            None => match self.unlisted {
+                Default::Unknown => KeyValue::Unknown,
+                Default::Absent => KeyValue::Absent,
+            },
+        }
+    }
+
+    /// True when nothing at all is known, so every condition is undecided.
+    pub fn is_unknown_everywhere(&self) -> bool {
+        self.unlisted == Default::Unknown && self.entries.is_empty()
+    }
+}
+
+/// Parse one CLI `KEY=VALUE` argument. Keys may contain `/` and `:` (e.g.
+/// `ec2:ResourceTag/Environment=prod`); the split is on the first `=`, so
+/// values may contain `=` (base64, query strings).
+pub fn parse_kv(arg: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(format!(
+            "expected KEY=VALUE (e.g. aws:MultiFactorAuthPresent=true), got {arg:?}"
+        ));
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(format!("empty condition key in {arg:?}"));
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+/// A closed context from CLI pairs; a repeated key becomes a multivalued key.
+pub fn from_pairs(pairs: Vec<(String, String)>) -> RequestContext {
+    RequestContext::closed(pairs.into_iter().map(|(k, v)| (k, vec![v])))
+}
+
+fn scalar_to_string(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A closed context from a JSON object of key -> string | number | bool |
+/// [those] | null. `null` is accepted so a context file can say "absent" on
+/// purpose; in a closed context that is the same as leaving the key out.
+pub fn from_json_object(v: &serde_json::Value) -> Result<RequestContext, String> {
+    let Some(obj) = v.as_object() else {
+        return Err("request context must be a JSON object of condition key -> value".into());
+    };
+    let mut present = Vec::new();
+    for (key, value) in obj {
+        if key.trim().is_empty() {
+            return Err("request context has an empty condition key".into());
+        }
+        match value {
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => {
+                let mut vals = Vec::with_capacity(items.len());
+                for item in items {
+                    match scalar_to_string(item) {
+                        Some(s) => vals.push(s),
+                        None => {
+                            return Err(format!(
+                                "request context key {key:?}: list items must be strings, numbers or booleans"
+                            ))
+                        }
+                    }
+                }
+                present.push((key.clone(), vals));
+            }
+            scalar => match scalar_to_string(scalar) {
+                Some(s) => present.push((key.clone(), vec![s])),
+                None => {
+                    return Err(format!(
+                        "request context key {key:?}: value must be a string, number, boolean, list or null"
+                    ))
+                }
+            },
+        }
+    }
+    Ok(RequestContext::closed(present))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn unknown_context_knows_nothing() {
+        let ctx = RequestContext::unknown();
+        assert!(ctx.is_unknown_everywhere());
+        assert_eq!(ctx.lookup("aws:MultiFactorAuthPresent"), KeyValue::Unknown);
+        assert_eq!(RequestContext::default(), ctx);
+    }
+
+    #[test]
+    fn closed_context_makes_unlisted_keys_absent() {
+        let ctx = RequestContext::closed(vec![("aws:username".to_string(), s(&["alice"]))]);
+        assert!(!ctx.is_unknown_everywhere());
+        assert_eq!(
+            ctx.lookup("aws:username"),
+            KeyValue::Present(&s(&["alice"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:MultiFactorAuthPresent"), KeyValue::Absent);
+        // An empty closed context is a request with no keys at all, not "unknown".
+        let empty = RequestContext::closed(Vec::new());
+        assert!(!empty.is_unknown_everywhere());
+        assert_eq!(empty.lookup("aws:SourceIp"), KeyValue::Absent);
+    }
+
+    #[test]
+    fn open_context_leaves_unlisted_keys_unknown() {
+        let ctx = RequestContext::open(vec![(
+            "aws:MultiFactorAuthPresent".to_string(),
+            s(&["false"]),
+        )]);
+        assert!(!ctx.is_unknown_everywhere());
+        assert_eq!(
+            ctx.lookup("aws:multifactorauthpresent"),
+            KeyValue::Present(&s(&["false"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:SourceIp"), KeyValue::Unknown);
+    }
+
+    #[test]
+    fn key_names_are_case_insensitive() {
+        // reference_policies_elements_condition.html: "including the aws:SourceIP
+        // condition key is equivalent to testing for AWS:SourceIp".
+        let ctx = RequestContext::closed(vec![("aws:SourceIP".to_string(), s(&["203.0.113.9"]))]);
+        assert_eq!(
+            ctx.lookup("AWS:sourceip"),
+            KeyValue::Present(&s(&["203.0.113.9"])[..])
+        );
+    }
+
+    #[test]
+    fn repeated_keys_accumulate_values() {
+        let ctx = RequestContext::closed(vec![
+            ("aws:TagKeys".to_string(), s(&["a"])),
+            ("AWS:TagKeys".to_string(), s(&["b"])),
+        ]);
+        assert_eq!(
+            ctx.lookup("aws:tagkeys"),
+            KeyValue::Present(&s(&["a", "b"])[..])
+        );
+    }
+
+    #[test]
+    fn with_and_with_absent_copy() {
+        let base = RequestContext::unknown();
+        let mfa = base.with("aws:MultiFactorAuthPresent", s(&["true"]));
+        assert_eq!(base.lookup("aws:MultiFactorAuthPresent"), KeyValue::Unknown);
+        assert_eq!(
+            mfa.lookup("aws:MultiFactorAuthPresent"),
+            KeyValue::Present(&s(&["true"])[..])
+        );
+        assert!(!mfa.is_unknown_everywhere());
+        let no_mfa = mfa.with_absent("AWS:MultiFactorAuthPresent");
+        assert_eq!(
+            no_mfa.lookup("aws:MultiFactorAuthPresent"),
+            KeyValue::Absent
+        );
+        assert_eq!(no_mfa.lookup("aws:SourceIp"), KeyValue::Unknown);
+        let again = no_mfa.with("aws:multifactorauthpresent", s(&["false"]));
+        assert_eq!(
+            again.lookup("aws:MultiFactorAuthPresent"),
+            KeyValue::Present(&s(&["false"])[..])
+        );
+    }
+
+    #[test]
+    fn parse_kv_splits_on_first_equals() {
+        assert_eq!(
+            parse_kv("ec2:ResourceTag/Environment=prod"),
+            Ok((
+                "ec2:ResourceTag/Environment".to_string(),
+                "prod".to_string()
+            ))
+        );
+        assert_eq!(
+            parse_kv("aws:userid=AIDA=x=="),
+            Ok(("aws:userid".to_string(), "AIDA=x==".to_string()))
+        );
+        assert_eq!(
+            parse_kv("aws:username="),
+            Ok(("aws:username".to_string(), String::new()))
+        );
+        assert!(parse_kv("aws:username").is_err());
+        assert!(parse_kv("=x").is_err());
+    }
+
+    #[test]
+    fn from_pairs_is_closed_and_lists_repeats() {
+        let ctx = from_pairs(vec![
+            ("aws:TagKeys".to_string(), "Env".to_string()),
+            ("aws:TagKeys".to_string(), "Owner".to_string()),
+            ("aws:username".to_string(), "bob".to_string()),
+        ]);
+        assert_eq!(
+            ctx.lookup("aws:TagKeys"),
+            KeyValue::Present(&s(&["Env", "Owner"])[..])
+        );
+        assert_eq!(
+            ctx.lookup("aws:username"),
+            KeyValue::Present(&s(&["bob"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:SourceIp"), KeyValue::Absent);
+    }
+
+    #[test]
+    fn from_json_object_stringifies_scalars() {
+        let ctx = from_json_object(&json!({
+            "aws:MultiFactorAuthPresent": true,
+            "aws:MultiFactorAuthAge": 300,
+            "aws:TagKeys": ["Env", "Owner"],
+            "ec2:ResourceTag/Environment": "prod",
+            "aws:TokenIssueTime": null,
+            "mixed": [1, false, "x"]
+        }))
+        .unwrap();
+        assert_eq!(
+            ctx.lookup("aws:multifactorauthpresent"),
+            KeyValue::Present(&s(&["true"])[..])
+        );
+        assert_eq!(
+            ctx.lookup("aws:MultiFactorAuthAge"),
+            KeyValue::Present(&s(&["300"])[..])
+        );
+        assert_eq!(
+            ctx.lookup("aws:TagKeys"),
+            KeyValue::Present(&s(&["Env", "Owner"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:TokenIssueTime"), KeyValue::Absent);
+        assert_eq!(
+            ctx.lookup("mixed"),
+            KeyValue::Present(&s(&["1", "false", "x"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:SourceIp"), KeyValue::Absent);
+    }
+
+    #[test]
+    fn from_json_object_rejects_bad_shapes() {
+        assert!(from_json_object(&json!(["a"])).is_err());
+        assert!(from_json_object(&json!({"k": {"nested": 1}})).is_err());
+        assert!(from_json_object(&json!({"k": [[1]]})).is_err());
+        assert!(from_json_object(&json!({"": "x"})).is_err());
+    }
+}

@@ -1,0 +1,570 @@
+//! IAM policy documents as AWS writes them, parsed once into a form the evaluator can match quickly.
+//!
+//! A document arrives in three dresses: a JSON object (what the AWS CLI prints), a
+//! URL-encoded JSON string (what the raw IAM API returns) or a plain JSON string
+//! (CloudFormation, Terraform). All three deserialize into [`PolicyDocument`].
+//! Single values and lists are both accepted wherever AWS accepts both.
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use super::condition::Condition;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// The `Action`/`NotAction` (or `Resource`/`NotResource`, `Principal`/`NotPrincipal`) pair:
+/// AWS allows exactly one of each pair in a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matcher {
+    Is(Vec<String>),
+    Not(Vec<String>),
+}
+
+impl Matcher {
+    pub fn patterns(&self) -> &[String] {
+        match self {
+            Matcher::Is(v) | Matcher::Not(v) => v,
+        }
+    }
+    pub fn is_negated(&self) -> bool {
+        matches!(self, Matcher::Not(_))
+    }
+}
+
+/// One principal entry of a trust or resource policy: `("AWS", "arn:...")`,
+/// `("Service", "ec2.amazonaws.com")`, or `("*", "*")` for `"Principal": "*"`.
+pub type PrincipalEntry = (String, String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement {
+    pub sid: Option<String>,
+    pub effect: Effect,
+    pub action: Matcher,
+    /// Absent in trust policies, which name principals instead.
+    pub resource: Option<Matcher>,
+    pub principal: Option<(bool, Vec<PrincipalEntry>)>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyDocument {
+    pub version: Option<String>,
+    pub id: Option<String>,
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error("policy document is not valid JSON: {0}")]
+    Json(String),
+    #[error("URL-encoded policy document is not valid UTF-8")]
+    Encoding,
+}
+
+impl PolicyDocument {
+    /// Parse the text form: JSON, or JSON that was URL-encoded as the IAM API returns it.
+    pub fn from_text(text: &str) -> Result<Self, DocError> {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with('{') {
+            return serde_json::from_str(trimmed).map_err(|e| DocError::Json(e.to_string()));
+        }
+        let decoded = percent_encoding::percent_decode_str(trimmed)
+            .decode_utf8()
+            .map_err(|_| DocError::Encoding)?;
+        serde_json::from_str(&decoded).map_err(|e| DocError::Json(e.to_string()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Deserialization. Written by hand rather than derived: untagged enums would
+// buffer every value, and this runs over a hundred thousand statements.
+// ---------------------------------------------------------------------------
+
+struct StrOrSeq;
+
+impl<'de> Visitor<'de> for StrOrSeq {
+    type Value = Vec<String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string or a list of strings")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(vec![v.to_owned()])
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(vec![v])
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(s) = seq.next_element::<ScalarString>()? {
+            out.push(s.0);
+        }
+        Ok(out)
+    }
+}
+
+struct StringList(Vec<String>);
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrOrSeq).map(StringList)
+    }
+}
+
+/// A condition value or list element: AWS accepts strings, numbers and booleans and
+/// compares their text, so `true` and `"true"` are the same value.
+struct ScalarString(String);
+impl<'de> Deserialize<'de> for ScalarString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+        }
+        d.deserialize_any(V).map(ScalarString)
+    }
+}
+
+/// Condition values: a scalar or a list of scalars.
+struct ScalarList(Vec<String>);
+impl<'de> Deserialize<'de> for ScalarList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a condition value or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(vec![v.to_owned()])
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(vec![v])
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(vec![v.to_string()])
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(vec![v.to_string()])
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(vec![v.to_string()])
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(vec![v.to_string()])
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<ScalarString>()? {
+                    out.push(s.0);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V).map(ScalarList)
+    }
+}
+
+struct ConditionBlock(Vec<Condition>);
+impl<'de> Deserialize<'de> for ConditionBlock {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Condition>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Condition object: {\"Operator\": {\"key\": value}}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(op) = map.next_key::<String>()? {
+                    let keys: KeyValues = map.next_value()?;
+                    for (key, values) in keys.0 {
+                        out.push(Condition {
+                            operator: op.clone(),
+                            key,
+                            values,
+                        });
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V).map(ConditionBlock)
+    }
+}
+
+struct KeyValues(Vec<(String, Vec<String>)>);
+impl<'de> Deserialize<'de> for KeyValues {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<(String, Vec<String>)>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of condition keys to values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    let v: ScalarList = map.next_value()?;
+                    out.push((k, v.0));
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V).map(KeyValues)
+    }
+}
+
+struct PrincipalBlock(Vec<PrincipalEntry>);
+impl<'de> Deserialize<'de> for PrincipalBlock {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<PrincipalEntry>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("\"*\" or an object such as {\"AWS\": \"arn:...\"}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == "*" {
+                    Ok(vec![("*".into(), "*".into())])
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kind) = map.next_key::<String>()? {
+                    let values: StringList = map.next_value()?;
+                    for v in values.0 {
+                        out.push((kind.clone(), v));
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V).map(PrincipalBlock)
+    }
+}
+
+/// `Statement` as AWS allows it: one object or a list.
+pub struct StatementList(pub Vec<Statement>);
+impl<'de> Deserialize<'de> for StatementList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Statement>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a statement object or a list of them")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                Ok(vec![Statement::deserialize(
+                    de::value::MapAccessDeserializer::new(map),
+                )?])
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+                while let Some(s) = seq.next_element::<Statement>()? {
+                    out.push(s);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V).map(StatementList)
+    }
+}
+
+impl<'de> Deserialize<'de> for Statement {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Statement;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a policy statement object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Statement, A::Error> {
+                let mut sid = None;
+                let mut effect = None;
+                let mut action = None;
+                let mut resource = None;
+                let mut principal = None;
+                let mut conditions = Vec::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "Sid" => sid = Some(map.next_value::<ScalarString>()?.0),
+                        "Effect" => {
+                            let e: String = map.next_value()?;
+                            effect = Some(match e.as_str() {
+                                "Allow" => Effect::Allow,
+                                "Deny" => Effect::Deny,
+                                other => {
+                                    return Err(de::Error::custom(format!(
+                                        "Effect must be \"Allow\" or \"Deny\", not {other:?}"
+                                    )))
+                                }
+                            });
+                        }
+                        "Action" | "NotAction" => {
+                            let v = map.next_value::<StringList>()?.0;
+                            if action.is_some() {
+                                return Err(de::Error::custom(
+                                    "a statement may have Action or NotAction, not both",
+                                ));
+                            }
+                            action = Some(if key == "Action" {
+                                Matcher::Is(v)
+                            } else {
+                                Matcher::Not(v)
+                            });
+                        }
+                        "Resource" | "NotResource" => {
+                            let v = map.next_value::<StringList>()?.0;
+                            if resource.is_some() {
+                                return Err(de::Error::custom(
+                                    "a statement may have Resource or NotResource, not both",
+                                ));
+                            }
+                            resource = Some(if key == "Resource" {
+                                Matcher::Is(v)
+                            } else {
+                                Matcher::Not(v)
+                            });
+                        }
+                        "Principal" | "NotPrincipal" => {
+                            let v = map.next_value::<PrincipalBlock>()?.0;
+                            principal = Some((key == "NotPrincipal", v));
+                        }
+                        "Condition" => conditions = map.next_value::<ConditionBlock>()?.0,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let effect = effect.ok_or_else(|| de::Error::missing_field("Effect"))?;
+                let action = action.ok_or_else(|| {
+                    de::Error::custom("statement has neither Action nor NotAction")
+                })?;
+                Ok(Statement {
+                    sid,
+                    effect,
+                    action,
+                    resource,
+                    principal,
+                    conditions,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyDocument {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PolicyDocument;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a policy document (object, JSON string or URL-encoded string)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PolicyDocument, E> {
+                PolicyDocument::from_text(v).map_err(E::custom)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyDocument, A::Error> {
+                let mut doc = PolicyDocument::default();
+                let mut seen_statement = false;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "Version" => doc.version = Some(map.next_value()?),
+                        "Id" => doc.id = Some(map.next_value::<ScalarString>()?.0),
+                        "Statement" => {
+                            doc.statements = map.next_value::<StatementList>()?.0;
+                            seen_statement = true;
+                        }
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                if !seen_statement {
+                    return Err(de::Error::missing_field("Statement"));
+                }
+                Ok(doc)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Serialization back to AWS's own document shape, for snapshots and reports.
+// ---------------------------------------------------------------------------
+
+fn ser_list<S: SerializeMap>(m: &mut S, key: &str, v: &[String]) -> Result<(), S::Error> {
+    match v {
+        [one] => m.serialize_entry(key, one),
+        many => m.serialize_entry(key, many),
+    }
+}
+
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(sid) = &self.sid {
+            m.serialize_entry("Sid", sid)?;
+        }
+        m.serialize_entry("Effect", &self.effect)?;
+        if let Some((negated, entries)) = &self.principal {
+            let key = if *negated {
+                "NotPrincipal"
+            } else {
+                "Principal"
+            };
+            if entries.iter().any(|(k, _)| k == "*") {
+                m.serialize_entry(key, "*")?;
+            } else {
+                let mut grouped: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+                for (k, v) in entries {
+                    grouped.entry(k).or_default().push(v);
+                }
+                m.serialize_entry(key, &grouped)?;
+            }
+        }
+        match &self.action {
+            Matcher::Is(v) => ser_list(&mut m, "Action", v)?,
+            Matcher::Not(v) => ser_list(&mut m, "NotAction", v)?,
+        }
+        match &self.resource {
+            Some(Matcher::Is(v)) => ser_list(&mut m, "Resource", v)?,
+            Some(Matcher::Not(v)) => ser_list(&mut m, "NotResource", v)?,
+            None => {}
+        }
+        if !self.conditions.is_empty() {
+            m.serialize_entry("Condition", &ConditionsOut(&self.conditions))?;
+        }
+        m.end()
+    }
+}
+
+/// Regroups flat conditions into AWS's `{"Operator": {"key": [values]}}` shape.
+pub struct ConditionsOut<'a>(pub &'a [Condition]);
+impl Serialize for ConditionsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut grouped: std::collections::BTreeMap<
+            &str,
+            std::collections::BTreeMap<&str, &[String]>,
+        > = Default::default();
+        for c in self.0 {
+            grouped
+                .entry(c.operator.as_str())
+                .or_default()
+                .insert(c.key.as_str(), c.values.as_slice());
+        }
+        grouped.serialize(s)
+    }
+}
+
+impl Serialize for PolicyDocument {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let Some(v) = &self.version {
+            m.serialize_entry("Version", v)?;
+        }
+        if let Some(id) = &self.id {
+            m.serialize_entry("Id", id)?;
+        }
+        m.serialize_entry("Statement", &self.statements)?;
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_object_string_and_urlencoded_forms_alike() {
+        let obj = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*"}}"#;
+        let a: PolicyDocument = serde_json::from_str(obj).unwrap();
+        let as_string = serde_json::to_string(obj).unwrap();
+        let b: PolicyDocument = serde_json::from_str(&as_string).unwrap();
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(obj, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let c: PolicyDocument =
+            serde_json::from_str(&serde_json::to_string(&encoded).unwrap()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a.statements.len(), 1);
+        assert_eq!(
+            a.statements[0].action,
+            Matcher::Is(vec!["ec2:StopInstances".into()])
+        );
+    }
+
+    #[test]
+    fn conditions_flatten_and_stringify_scalars() {
+        let d: PolicyDocument = serde_json::from_str(
+            r#"{"Statement":[{"Effect":"Deny","NotAction":["iam:*"],"NotResource":"arn:aws:s3:::b",
+                "Condition":{"Bool":{"aws:MultiFactorAuthPresent":false},"NumericLessThan":{"aws:MultiFactorAuthAge":[3600, "60"]}}}]}"#,
+        )
+        .unwrap();
+        let s = &d.statements[0];
+        assert_eq!(s.effect, Effect::Deny);
+        assert!(s.action.is_negated());
+        assert_eq!(
+            s.resource,
+            Some(Matcher::Not(vec!["arn:aws:s3:::b".into()]))
+        );
+        assert_eq!(s.conditions.len(), 2);
+        assert_eq!(s.conditions[0].values, vec!["false".to_string()]);
+        assert_eq!(
+            s.conditions[1].values,
+            vec!["3600".to_string(), "60".to_string()]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_effect_and_double_action() {
+        assert!(serde_json::from_str::<PolicyDocument>(
+            r#"{"Statement":{"Effect":"Permit","Action":"*"}}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<PolicyDocument>(
+            r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*"}}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<PolicyDocument>(r#"{"Version":"2012-10-17"}"#).is_err());
+    }
+
+    #[test]
+    fn round_trips_through_aws_shape() {
+        let src = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:root"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}}]}"#;
+        let d: PolicyDocument = serde_json::from_str(src).unwrap();
+        let again: PolicyDocument =
+            serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(d, again);
+    }
+}

@@ -1,0 +1,21 @@
+//! stopguard: who may stop an EC2 instance, and would anyone notice?
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod engine;
+pub mod findings;
+pub mod iam;
+pub mod input;
+pub mod load;
+pub mod model;
+pub mod report;

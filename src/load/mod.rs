@@ -1,0 +1,529 @@
+//! Loading: every accepted document shape, recognised by its content rather than its
+//! file name, normalised into one [`Account`](crate::model::Account).
+//!
+//! One typed pass per file: [`AnyDoc`] lists every top-level key of every accepted
+//! shape, so a 30 MB export is parsed once, straight into the model, with no
+//! intermediate tree. Which keys came back decides what the document was.
+pub mod read;
+mod spans;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::diag::{self, Error, Result};
+use crate::iam::policy::{PolicyDocument, StatementList};
+use crate::model::{
+    self, Account, AdvancedEventSelector, EventSelector, Group, Instance, ManagedPolicy,
+    PolicyFile, Role, SecurityGroup, Snapshot, Trail, TrailStatus, User,
+};
+pub use read::{Format, Limits, RawInput};
+
+/// The shapes stopguard accepts, as named in errors and in `--help`.
+pub const ACCEPTED_SHAPES: &str = "accepted documents: `aws iam get-account-authorization-details`, \
+`aws ec2 describe-security-groups`, `aws ec2 describe-instances`, \
+`aws ec2 describe-instance-attribute --attribute disableApiStop`, `aws cloudtrail describe-trails`, \
+`aws cloudtrail get-trail-status` (with a \"Name\" key added), `aws cloudtrail get-event-selectors`, \
+an IAM policy document ({\"Version\", \"Statement\"}), or a stopguard snapshot";
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct Reservation {
+    #[serde(default)]
+    Instances: Vec<Instance>,
+}
+
+#[derive(Deserialize)]
+#[allow(non_snake_case)]
+struct BoolValue {
+    Value: Option<bool>,
+}
+
+/// The union of every accepted document's top-level keys.
+#[derive(Deserialize, Default)]
+#[allow(non_snake_case)]
+struct AnyDoc {
+    // get-account-authorization-details
+    UserDetailList: Option<Vec<User>>,
+    GroupDetailList: Option<Vec<Group>>,
+    RoleDetailList: Option<Vec<Role>>,
+    Policies: Option<Vec<ManagedPolicy>>,
+    // ec2
+    SecurityGroups: Option<Vec<SecurityGroup>>,
+    Reservations: Option<Vec<Reservation>>,
+    InstanceId: Option<String>,
+    DisableApiStop: Option<BoolValue>,
+    // cloudtrail
+    trailList: Option<Vec<Trail>>,
+    IsLogging: Option<bool>,
+    LatestDeliveryError: Option<String>,
+    LatestDeliveryTime: Option<serde_json::Value>,
+    Name: Option<String>,
+    TrailARN: Option<String>,
+    EventSelectors: Option<Vec<EventSelector>>,
+    AdvancedEventSelectors: Option<Vec<AdvancedEventSelector>>,
+    // a policy document
+    Version: Option<serde_json::Value>,
+    Id: Option<serde_json::Value>,
+    Statement: Option<StatementList>,
+    // stopguard snapshot
+    stopguard_snapshot: Option<u32>,
+    account: Option<Account>,
+    // shapes recognised only to say where they belong
+    Policy: Option<serde::de::IgnoredAny>,
+    Records: Option<serde::de::IgnoredAny>,
+    AWSTemplateFormatVersion: Option<serde::de::IgnoredAny>,
+    Resources: Option<serde::de::IgnoredAny>,
+    resource_changes: Option<serde::de::IgnoredAny>,
+    planned_values: Option<serde::de::IgnoredAny>,
+}
+
+/// Status and selector documents name their trail late or not at all, so they are
+/// bound to trails only once every file is read.
+#[derive(Default)]
+struct Pending {
+    statuses: Vec<(String, Option<String>, TrailStatus)>,
+    selectors: Vec<(
+        String,
+        String,
+        Option<Vec<EventSelector>>,
+        Option<Vec<AdvancedEventSelector>>,
+    )>,
+    stop_attrs: Vec<(String, String, Option<bool>)>,
+}
+
+/// Loads and merges every input into one account.
+pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<Account> {
+    let files = read::expand(paths)?;
+    if files.is_empty() {
+        return Err(Error::usage("no input files found"));
+    }
+    let mut account = Account::default();
+    let mut pending = Pending::default();
+    let mut errors = Vec::new();
+    for path in &files {
+        match read::read(path, limits).and_then(|raw| add_document(&mut account, &mut pending, raw))
+        {
+            Ok(()) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(e) = Error::collect(errors) {
+        return Err(e);
+    }
+    bind_pending(&mut account, pending)?;
+    finish(&mut account);
+    Ok(account)
+}
+
+/// Loads inputs already in memory (tests, stdin-like sources).
+pub fn load_texts(inputs: Vec<RawInput>) -> Result<Account> {
+    let mut account = Account::default();
+    let mut pending = Pending::default();
+    for raw in inputs {
+        add_document(&mut account, &mut pending, raw)?;
+    }
+    bind_pending(&mut account, pending)?;
+    finish(&mut account);
+    Ok(account)
+}
+
+fn parse_error(raw: &RawInput, message: String, line: usize, column: usize) -> Error {
+    let offset = diag::offset_of(&raw.text, line, column);
+    Error::Parse {
+        name: raw.name.clone(),
+        format: raw.format.name(),
+        message,
+        src: diag::source_for(&raw.name, &raw.text),
+        span: Some((offset, 0).into()),
+    }
+}
+
+fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
+    match raw.format {
+        Format::Json => serde_json::from_str::<AnyDoc>(&raw.text).map_err(|e| {
+            let msg = strip_position(&e.to_string());
+            let message = if e.classify() == serde_json::error::Category::Data {
+                format!("{msg} (the document has an accepted shape but a field is wrong)")
+            } else {
+                msg
+            };
+            parse_error(raw, message, e.line(), e.column())
+        }),
+        Format::Yaml => yaml_serde::from_str::<AnyDoc>(&raw.text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            parse_error(raw, strip_position(&e.to_string()), line, column)
+        }),
+    }
+}
+
+/// serde's messages end in " at line L column C"; the span already says where.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg.get(..i).unwrap_or(msg).to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> Result<()> {
+    let doc = parse_any(&raw)?;
+    let file: Arc<str> = Arc::from(raw.name.as_str());
+    let shape_err = |what: &str, help: &str| Error::Shape {
+        name: raw.name.clone(),
+        what: what.to_string(),
+        help: help.to_string(),
+    };
+
+    if let Some(version) = doc.stopguard_snapshot {
+        if version != model::SNAPSHOT_VERSION {
+            return Err(shape_err(
+                &format!("snapshot format version {version} is not supported"),
+                &format!("this stopguard reads snapshot version {}; take the snapshot again with this version", model::SNAPSHOT_VERSION),
+            ));
+        }
+        let Some(snapshot_account) = doc.account else {
+            return Err(shape_err(
+                "snapshot has no \"account\"",
+                "a snapshot is written by `stopguard snapshot`",
+            ));
+        };
+        merge(account, snapshot_account, &file);
+        return Ok(());
+    }
+
+    let mut recognised = false;
+    let is_authz = doc.UserDetailList.is_some()
+        || doc.GroupDetailList.is_some()
+        || doc.RoleDetailList.is_some()
+        || (doc.Policies.is_some() && doc.Policy.is_none());
+    if is_authz {
+        recognised = true;
+        let part = Account {
+            iam: model::Iam {
+                users: doc.UserDetailList.unwrap_or_default(),
+                groups: doc.GroupDetailList.unwrap_or_default(),
+                roles: doc.RoleDetailList.unwrap_or_default(),
+                policies: doc.Policies.unwrap_or_default(),
+            },
+            supplied: model::Supplied {
+                iam: true,
+                ..Default::default()
+            },
+            ..Account::default()
+        };
+        merge(account, part, &file);
+    }
+    if let Some(groups) = doc.SecurityGroups {
+        recognised = true;
+        let part = Account {
+            ec2: model::Ec2 {
+                security_groups: groups,
+                instances: vec![],
+            },
+            supplied: model::Supplied {
+                security_groups: true,
+                ..Default::default()
+            },
+            ..Account::default()
+        };
+        merge(account, part, &file);
+    }
+    if let Some(reservations) = doc.Reservations {
+        recognised = true;
+        let part = Account {
+            ec2: model::Ec2 {
+                security_groups: vec![],
+                instances: reservations.into_iter().flat_map(|r| r.Instances).collect(),
+            },
+            supplied: model::Supplied {
+                instances: true,
+                ..Default::default()
+            },
+            ..Account::default()
+        };
+        merge(account, part, &file);
+    }
+    if let (Some(id), Some(attr)) = (&doc.InstanceId, &doc.DisableApiStop) {
+        recognised = true;
+        pending
+            .stop_attrs
+            .push((raw.name.clone(), id.clone(), attr.Value));
+    }
+    if let Some(trails) = doc.trailList {
+        recognised = true;
+        let part = Account {
+            cloudtrail: model::CloudTrail { trails },
+            supplied: model::Supplied {
+                trails: true,
+                ..Default::default()
+            },
+            ..Account::default()
+        };
+        merge(account, part, &file);
+    }
+    if let Some(is_logging) = doc.IsLogging {
+        recognised = true;
+        let trail = doc.Name.clone().or(doc.TrailARN.clone());
+        pending.statuses.push((
+            raw.name.clone(),
+            trail,
+            TrailStatus {
+                is_logging,
+                latest_delivery_error: doc.LatestDeliveryError,
+                latest_delivery_time: doc.LatestDeliveryTime,
+            },
+        ));
+    }
+    if doc.EventSelectors.is_some() || doc.AdvancedEventSelectors.is_some() {
+        recognised = true;
+        let Some(trail) = doc.TrailARN.clone() else {
+            return Err(shape_err(
+                "event selectors without a TrailARN",
+                "`aws cloudtrail get-event-selectors` prints the TrailARN; keep it in the file",
+            ));
+        };
+        pending.selectors.push((
+            raw.name.clone(),
+            trail,
+            doc.EventSelectors,
+            doc.AdvancedEventSelectors,
+        ));
+    }
+    if let Some(statements) = doc.Statement {
+        recognised = true;
+        let document = PolicyDocument {
+            version: doc.Version.and_then(|v| v.as_str().map(str::to_string)),
+            id: doc.Id.and_then(|v| v.as_str().map(str::to_string)),
+            statements: statements.0,
+        };
+        let statement_lines = match raw.format {
+            Format::Json => spans::json_statement_lines(&raw.text, document.statements.len()),
+            Format::Yaml => spans::yaml_statement_lines(&raw.text, document.statements.len()),
+        };
+        account.policy_files.push(PolicyFile {
+            file: raw.name.clone(),
+            document,
+            statement_lines,
+        });
+    }
+    if recognised {
+        return Ok(());
+    }
+    if doc.Policy.is_some() {
+        return Err(shape_err(
+            "this is an Organizations policy (an SCP)",
+            "pass service control policies with --scp FILE, one file per level from the root down",
+        ));
+    }
+    if doc.Records.is_some() {
+        return Err(shape_err(
+            "CloudTrail log files are not read yet",
+            "this stopguard judges account state; CloudTrail event analysis is planned",
+        ));
+    }
+    if doc.AWSTemplateFormatVersion.is_some() || doc.Resources.is_some() {
+        return Err(shape_err(
+            "CloudFormation templates are not read yet",
+            "give the IAM policy documents themselves, or an account export",
+        ));
+    }
+    if doc.resource_changes.is_some() || doc.planned_values.is_some() {
+        return Err(shape_err(
+            "Terraform plans are not read yet",
+            "give the IAM policy documents themselves, or an account export",
+        ));
+    }
+    Err(shape_err("unrecognised document", ACCEPTED_SHAPES))
+}
+
+fn set_file<T>(items: &mut [T], file: &Arc<str>, slot: impl Fn(&mut T) -> &mut Option<Arc<str>>) {
+    for item in items {
+        let s = slot(item);
+        if s.is_none() {
+            *s = Some(file.clone());
+        }
+    }
+}
+
+/// Adds `part` to `account`; an entity already present (same ARN or id) keeps its first copy,
+/// so the same multi-region trail listed by every region's describe-trails counts once.
+fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
+    set_file(&mut part.iam.users, file, |u| &mut u.file);
+    set_file(&mut part.iam.groups, file, |g| &mut g.file);
+    set_file(&mut part.iam.roles, file, |r| &mut r.file);
+    set_file(&mut part.iam.policies, file, |p| &mut p.file);
+    set_file(&mut part.ec2.security_groups, file, |s| &mut s.file);
+    set_file(&mut part.ec2.instances, file, |i| &mut i.file);
+    set_file(&mut part.cloudtrail.trails, file, |t| &mut t.file);
+
+    fn extend<T>(into: &mut Vec<T>, from: Vec<T>, key: impl Fn(&T) -> &str) {
+        if into.is_empty() {
+            *into = from;
+            return;
+        }
+        let seen: std::collections::HashSet<String> =
+            into.iter().map(|x| key(x).to_string()).collect();
+        into.extend(from.into_iter().filter(|x| !seen.contains(key(x))));
+    }
+    extend(&mut account.iam.users, part.iam.users, |u| &u.arn);
+    extend(&mut account.iam.groups, part.iam.groups, |g| &g.arn);
+    extend(&mut account.iam.roles, part.iam.roles, |r| &r.arn);
+    extend(&mut account.iam.policies, part.iam.policies, |p| &p.arn);
+    extend(
+        &mut account.ec2.security_groups,
+        part.ec2.security_groups,
+        |s| &s.id,
+    );
+    extend(&mut account.ec2.instances, part.ec2.instances, |i| &i.id);
+    extend(
+        &mut account.cloudtrail.trails,
+        part.cloudtrail.trails,
+        |t| {
+            if t.arn.is_empty() {
+                &t.name
+            } else {
+                &t.arn
+            }
+        },
+    );
+    account.policy_files.extend(part.policy_files);
+    account.supplied = account.supplied.union(part.supplied);
+    account.gaps.extend(part.gaps);
+    if account.account_id.is_none() {
+        account.account_id = part.account_id;
+    }
+}
+
+fn trail_matches(t: &Trail, key: &str) -> bool {
+    t.name == key
+        || t.arn == key
+        || (!t.arn.is_empty() && t.arn.ends_with(&format!(":trail/{key}")))
+}
+
+/// Binds trail status and selectors to their trails, and stop protection to instances.
+///
+/// `get-trail-status` output does not name its trail. Rather than guess, a status is
+/// bound only when it carries a `Name` or `TrailARN` key (add one with
+/// `jq '. + {Name: "my-trail"}'`), or when the input holds exactly one trail.
+fn bind_pending(account: &mut Account, pending: Pending) -> Result<()> {
+    let mut errors = Vec::new();
+    let trails = &mut account.cloudtrail.trails;
+    for (file, name, status) in pending.statuses {
+        let index = match &name {
+            Some(key) => trails.iter().position(|t| trail_matches(t, key)),
+            None if trails.len() == 1 => Some(0),
+            None => None,
+        };
+        match (index, name) {
+            (Some(i), _) => {
+                if let Some(t) = trails.get_mut(i) {
+                    t.status = Some(status);
+                }
+            }
+            (None, Some(key)) => errors.push(Error::Input {
+                name: file,
+                message: format!("trail status names trail {key:?}, which no describe-trails input lists"),
+                help: Some("add the `aws cloudtrail describe-trails` output to the inputs".into()),
+            }),
+            (None, None) => errors.push(Error::Input {
+                name: file,
+                message: format!(
+                    "this get-trail-status output does not say which trail it is for, and the input has {} trails",
+                    trails.len()
+                ),
+                help: Some("add the trail's name to the file, e.g. `jq '. + {Name: \"main\"}'`, or give one trail per run".into()),
+            }),
+        }
+    }
+    for (file, arn, basic, advanced) in pending.selectors {
+        match trails.iter_mut().find(|t| trail_matches(t, &arn)) {
+            Some(t) => {
+                t.event_selectors = basic;
+                t.advanced_event_selectors = advanced;
+            }
+            None => errors.push(Error::Input {
+                name: file,
+                message: format!("event selectors for {arn}, which no describe-trails input lists"),
+                help: Some("add the `aws cloudtrail describe-trails` output to the inputs".into()),
+            }),
+        }
+    }
+    for (_file, id, value) in pending.stop_attrs {
+        match account.ec2.instances.iter_mut().find(|i| i.id == id) {
+            Some(i) => i.stop_protection = value,
+            None => account.ec2.instances.push(Instance {
+                id,
+                instance_type: String::new(),
+                image_id: String::new(),
+                state: None,
+                placement: None,
+                vpc_id: None,
+                security_groups: vec![],
+                tags: vec![],
+                region: None,
+                owner_id: None,
+                stop_protection: value,
+                file: None,
+            }),
+        }
+    }
+    match Error::collect(errors) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Fills in what the exports leave implicit: names moto omits, regions, the account id.
+fn finish(account: &mut Account) {
+    for p in &mut account.iam.policies {
+        if p.name.is_empty() {
+            p.name = p.arn.rsplit('/').next().unwrap_or_default().to_string();
+        }
+    }
+    for i in &mut account.ec2.instances {
+        if i.region.is_none() {
+            i.region = i
+                .placement
+                .as_ref()
+                .and_then(|p| model::region_of_az(&p.availability_zone));
+        }
+    }
+    if account.account_id.is_none() {
+        let from_arn = |arn: &str| {
+            arn.split(':')
+                .nth(4)
+                .filter(|a| !a.is_empty() && *a != "aws")
+                .map(str::to_string)
+        };
+        account.account_id = account
+            .iam
+            .users
+            .iter()
+            .map(|u| u.arn.as_str())
+            .chain(account.iam.roles.iter().map(|r| r.arn.as_str()))
+            .find_map(from_arn)
+            .or_else(|| {
+                account
+                    .ec2
+                    .security_groups
+                    .iter()
+                    .find_map(|s| s.owner_id.clone())
+            })
+            .or_else(|| {
+                account
+                    .cloudtrail
+                    .trails
+                    .iter()
+                    .find_map(|t| from_arn(&t.arn))
+            });
+    }
+}
+
+/// Reads a snapshot file's envelope (for tooling that needs more than the account).
+pub fn parse_snapshot(text: &str) -> std::result::Result<Snapshot, serde_json::Error> {
+    serde_json::from_str(text)
+}

@@ -1,0 +1,207 @@
+//! Turning paths into named texts: folders walked in a stable order, stdin, gzip,
+//! size caps. Nothing here knows what AWS documents look like.
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Error, Result};
+
+/// One input after reading: its display name, format and decompressed text.
+#[derive(Debug)]
+pub struct RawInput {
+    pub name: String,
+    pub format: Format,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Cap on one input's size, after decompression.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// Expands the command line's paths into the files to read, in a stable order.
+/// Hidden files and folders (a leading dot) inside a walked folder are left out,
+/// as `.git` should be; anything else with an unknown ending is an error.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.push(path.clone());
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if !meta.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        for entry in walker {
+            let entry = entry.map_err(|e| Error::Io {
+                path: e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| path.clone()),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let p = entry.into_path();
+            if format_of(&p).is_none() {
+                errors.push(Error::UnknownExtension {
+                    name: p.display().to_string(),
+                });
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    match Error::collect(errors) {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|s| s.starts_with('.'))
+}
+
+fn strip_gz(name: &str) -> (&str, bool) {
+    match name.strip_suffix(".gz") {
+        Some(inner) => (inner, true),
+        None => (name, false),
+    }
+}
+
+/// The format a file name promises, if any.
+pub fn format_of(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let (inner, _) = strip_gz(&name);
+    if inner.ends_with(".json") {
+        Some(Format::Json)
+    } else if inner.ends_with(".yaml") || inner.ends_with(".yml") {
+        Some(Format::Yaml)
+    } else {
+        None
+    }
+}
+
+/// Reads one path ("-" is stdin), decompressing gzip by its magic bytes.
+pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut raw = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limits.max_bytes.saturating_add(1))
+            .read_to_end(&mut raw)
+            .map_err(io_err)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        if let Ok(meta) = file.metadata() {
+            raw.reserve(usize::try_from(meta.len().min(limits.max_bytes)).unwrap_or(0));
+        }
+        file.take(limits.max_bytes.saturating_add(1))
+            .read_to_end(&mut raw)
+            .map_err(io_err)?;
+    }
+    let too_large = || Error::TooLarge {
+        name: name.clone(),
+        limit_mib: limits.max_bytes / (1024 * 1024),
+    };
+    if raw.len() as u64 > limits.max_bytes {
+        return Err(too_large());
+    }
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(raw.as_slice())
+            .take(limits.max_bytes.saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(|e| Error::Parse {
+                name: name.clone(),
+                format: "gzip",
+                message: e.to_string(),
+                src: None,
+                span: None,
+            })?;
+        if out.len() as u64 > limits.max_bytes {
+            return Err(too_large());
+        }
+        raw = out;
+    }
+    // A byte-order mark is accepted and dropped, as editors on Windows write one.
+    if raw.starts_with(&[0xef, 0xbb, 0xbf]) {
+        raw.drain(..3);
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Empty { name });
+    }
+    if raw.contains(&0) {
+        return Err(Error::Binary { name });
+    }
+    let text = String::from_utf8(raw).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Error::Parse {
+            name: name.clone(),
+            format: "UTF-8 text",
+            message: format!("invalid UTF-8 at byte {offset}"),
+            src: None,
+            span: None,
+        }
+    })?;
+    let format = if path.as_os_str() == "-" {
+        sniff(&text)
+    } else {
+        format_of(path).unwrap_or_else(|| sniff(&text))
+    };
+    Ok(RawInput { name, format, text })
+}
+
+/// Guess for stdin and unnamed inputs: JSON starts with a brace or bracket.
+fn sniff(text: &str) -> Format {
+    match text.trim_start().as_bytes().first() {
+        Some(b'{') | Some(b'[') => Format::Json,
+        _ => Format::Yaml,
+    }
+}

@@ -1,0 +1,39 @@
+//! The JSON report: a documented, versioned format for tools (docs/report-schema.md).
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::{Report, Reporter, REPORT_VERSION};
+use crate::findings::Severity;
+
+pub struct Json;
+
+impl Reporter for Json {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let by_severity: serde_json::Map<String, serde_json::Value> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .iter()
+        .map(|s| (s.as_str().to_string(), json!(r.count(*s))))
+        .collect();
+        let doc = json!({
+            "schema_version": REPORT_VERSION,
+            "tool": {"name": "stopguard", "version": env!("CARGO_PKG_VERSION")},
+            "summary": {
+                "findings": r.findings.len(),
+                "by_severity": by_severity,
+                "policies": r.policies,
+                "inputs": r.inputs,
+                "fail_on": r.fail_on,
+                "failed": r.failed,
+            },
+            "findings": r.findings,
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}
