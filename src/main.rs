@@ -6,6 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = stopguard::cli::Cli::parse();
+    // Unwrapped lines: diagnostics end up in CI logs and are searched with grep.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     match stopguard::app::run(cli) {
         Ok(status) => status.into(),
         Err(err) => {

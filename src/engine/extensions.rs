@@ -38,9 +38,8 @@ pub fn cidr_intersects(a: &str, b: &str) -> Result<bool, String> {
     if va != vb {
         return Ok(false);
     }
-    let widen = |l: u32, v6: bool| if v6 { l } else { l + 96 };
-    let shortest = widen(la, va).min(widen(lb, vb));
-    let m = mask(shortest);
+    // IPv4 addresses sit in the top 32 bits, so prefix lengths compare directly.
+    let m = mask(la.min(lb));
     Ok(na & m == nb & m)
 }
 

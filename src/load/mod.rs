@@ -130,7 +130,8 @@ pub fn load_texts(inputs: Vec<RawInput>) -> Result<Account> {
 }
 
 fn parse_error(raw: &RawInput, message: String, line: usize, column: usize) -> Error {
-    let offset = diag::offset_of(&raw.text, line, column);
+    // A span at the very end would show no source line; point at the last character.
+    let offset = diag::offset_of(&raw.text, line, column).min(raw.text.len().saturating_sub(1));
     Error::Parse {
         name: raw.name.clone(),
         format: raw.format.name(),
@@ -143,7 +144,7 @@ fn parse_error(raw: &RawInput, message: String, line: usize, column: usize) -> E
 fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
     match raw.format {
         Format::Json => serde_json::from_str::<AnyDoc>(&raw.text).map_err(|e| {
-            let msg = strip_position(&e.to_string());
+            let msg = e.to_string();
             let message = if e.classify() == serde_json::error::Category::Data {
                 format!("{msg} (the document has an accepted shape but a field is wrong)")
             } else {
@@ -156,16 +157,8 @@ fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
                 .location()
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((1, 1));
-            parse_error(raw, strip_position(&e.to_string()), line, column)
+            parse_error(raw, e.to_string(), line, column)
         }),
-    }
-}
-
-/// serde's messages end in " at line L column C"; the span already says where.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg.get(..i).unwrap_or(msg).to_string(),
-        None => msg.to_string(),
     }
 }
 

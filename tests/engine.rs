@@ -1,0 +1,257 @@
+//! The policy engine through the CLI: custom policies and their parameters, the
+//! test runner, Rego errors as diagnostics, output formats and exit statuses.
+mod common;
+use common::*;
+
+fn custom_check(extra: &[&str]) -> Run {
+    let mut args = vec![
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/good",
+        "tests/fixtures/shapes/authz.json",
+    ];
+    args.extend_from_slice(extra);
+    stopguard(&args)
+}
+
+#[test]
+fn custom_policy_uses_parameter_default_and_metadata() {
+    let r = custom_check(&["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["summary"]["findings"], 1);
+    assert_eq!(v["summary"]["failed"], true);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "CUSTOM-001");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["title"], "Nobody named bob may stop instances");
+    assert_eq!(f["resource"], "arn:aws:iam::123456789012:user/mallory");
+    assert_eq!(f["message"], "mallory may stop instances");
+    assert_eq!(f["remediation"], "Remove bob's access.");
+}
+
+#[test]
+fn data_file_overrides_parameters_and_rejects_unknown_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("params.yaml");
+    std::fs::write(&data, "forbidden_name: nobody\n").unwrap();
+    let r = custom_check(&["--data", data.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("no findings"), "{}", r.stdout);
+
+    std::fs::write(&data, "forbiden_name: typo\n").unwrap();
+    let r = custom_check(&["--data", data.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown parameter \"forbiden_name\""),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("forbidden_name"), "{}", r.stderr);
+}
+
+#[test]
+fn fail_on_threshold_decides_exit_status() {
+    assert_eq!(custom_check(&["--fail-on", "critical"]).code, 0);
+    assert_eq!(custom_check(&["--fail-on", "high"]).code, 1);
+    let bad = custom_check(&["--fail-on", "urgent"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown severity"), "{}", bad.stderr);
+}
+
+#[test]
+fn text_report_groups_by_rule_with_remediation() {
+    let r = custom_check(&[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("CUSTOM-001 [high] Nobody named bob may stop instances (1 finding)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("  - arn:aws:iam::123456789012:user/mallory"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("remediation:"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("FAIL: findings at or above low"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains('\x1b'), "no colour when not a terminal");
+}
+
+#[test]
+fn output_file_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let r = custom_check(&["--format", "json", "--output", out.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty());
+    let v = json(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(v["summary"]["findings"], 1);
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn failed_run_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let r = stopguard(&[
+        "check",
+        "tests/fixtures/bad/truncated.json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn policy_syntax_error_points_at_file_line_column() {
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/syntax",
+        "tests/fixtures/shapes/sg.json",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("broken.rego:6:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("msg := \"unterminated"),
+        "source line shown: {}",
+        r.stderr
+    );
+}
+
+#[test]
+fn test_runner_reports_pass_fail_error_and_prints() {
+    let r = stopguard(&["test", "tests/fixtures/policies/failing"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("PASS custom.failing_test.test_passes"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("FAIL custom.failing_test.test_fails"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("fail_test.rego:10: the value was 2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("ERROR custom.failing_test.test_errors"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("1 passed, 1 failed, 1 errors"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn test_runner_filter_json_and_coverage() {
+    let r = stopguard(&[
+        "test",
+        "tests/fixtures/policies/good",
+        "--format",
+        "json",
+        "--coverage",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["summary"]["passed"], 2);
+    let files = v["coverage"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "only the folder's own policy: {files:?}");
+    assert!(files[0]["file"].as_str().unwrap().ends_with("stop.rego"));
+    assert!(!files[0]["covered"].as_array().unwrap().is_empty());
+
+    let r = stopguard(&["test", "tests/fixtures/policies/good", "--run", "alice"]);
+    assert!(r.stdout.contains("1 passed, 0 failed"), "{}", r.stdout);
+    let r = stopguard(&[
+        "test",
+        "tests/fixtures/policies/good",
+        "--coverage",
+        "--fail-under",
+        "101",
+    ]);
+    assert_eq!(r.code, 1, "coverage can never reach 101%");
+}
+
+#[test]
+fn policies_list_and_show_read_metadata() {
+    let r = stopguard(&[
+        "policies",
+        "list",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/good",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("CUSTOM-001") && r.stdout.contains("high"),
+        "{}",
+        r.stdout
+    );
+    let r = stopguard(&[
+        "policies",
+        "show",
+        "custom-001",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/good",
+    ]);
+    assert!(
+        r.stdout.contains("forbidden_name: \"mallory\""),
+        "{}",
+        r.stdout
+    );
+    let r = stopguard(&[
+        "policies",
+        "show",
+        "NOPE-1",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/good",
+    ]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn builtin_pack_tests_all_pass() {
+    // Every built-in policy's Rego tests, through the same runner users get.
+    let r = stopguard(&["test", "--format", "json"]);
+    let v = json(&r.stdout);
+    let failures: Vec<String> = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] != "pass")
+        .map(|t| {
+            format!(
+                "{}.{}: {} {}",
+                t["package"], t["name"], t["outcome"], t["error"]
+            )
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "failing built-in tests:\n{}",
+        failures.join("\n")
+    );
+    assert!(v["summary"]["passed"].as_u64().unwrap() >= 10);
+    assert_eq!(r.code, 0);
+}

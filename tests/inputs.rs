@@ -1,0 +1,253 @@
+//! Every accepted input shape loads into the documented Rego input, and every kind
+//! of bad input is a clear diagnostic with exit status 2, never a panic.
+mod common;
+use common::*;
+
+fn input_of(args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["input"];
+    full.extend_from_slice(args);
+    let r = stopguard(&full);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    json(&r.stdout)
+}
+
+#[test]
+fn authorization_details_with_urlencoded_documents_and_groups() {
+    let v = input_of(&[&fixture("shapes/authz.json")]);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["account_id"], "123456789012");
+    assert_eq!(v["supplied"]["iam"], true);
+    assert_eq!(v["supplied"]["trails"], false);
+    let access = v["iam"]["stop_access"].as_array().unwrap();
+    let arns: Vec<&str> = access.iter().map(|a| a["arn"].as_str().unwrap()).collect();
+    // victor has ReadOnlyAccess only, which is not in the export: he cannot.
+    assert_eq!(
+        arns,
+        [
+            "arn:aws:iam::123456789012:role/service/scheduler",
+            "arn:aws:iam::123456789012:user/mallory"
+        ]
+    );
+    // The URL-encoded inline policy was decoded; its tag condition makes it conditional.
+    assert_eq!(access[0]["access"], "conditional");
+    assert_eq!(
+        access[0]["grants"][0]["open_conditions"][0]["key"],
+        "ec2:ResourceTag/Schedule"
+    );
+    // mallory: an unconditional inline grant, so no MFA needed.
+    assert_eq!(access[1]["access"], "allowed");
+    assert_eq!(access[1]["mfa_required"], false);
+    // The group's managed policy counts through its default version (v2, with MFA), not v1.
+    let group_grant = access[1]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["policy"]["kind"] == "group-managed")
+        .unwrap();
+    assert_eq!(
+        group_grant["policy"]["via"],
+        "arn:aws:iam::123456789012:group/ops"
+    );
+    assert_eq!(
+        group_grant["conditions"][0]["key"],
+        "aws:MultiFactorAuthPresent"
+    );
+    // An AWS managed policy attached to nothing is not "in use".
+    let statements = v["iam"]["stop_statements"].as_array().unwrap();
+    assert!(
+        statements
+            .iter()
+            .all(|s| s["policy"]["name"] != "AmazonEC2FullAccess"),
+        "{statements:?}"
+    );
+    assert_eq!(statements.len(), 3);
+}
+
+#[test]
+fn ec2_shapes_bind_stop_protection_and_region() {
+    let v = input_of(&[
+        &fixture("shapes/sg.json"),
+        &fixture("shapes/instances.json"),
+        &fixture("shapes/attr.json"),
+    ]);
+    let sgs = v["ec2"]["security_groups"].as_array().unwrap();
+    assert_eq!(sgs.len(), 2);
+    assert_eq!(sgs[0]["ingress"][0]["ipv4_ranges"][0], "0.0.0.0/0");
+    assert_eq!(sgs[0]["ingress"][0]["from_port"], 22);
+    let i = &v["ec2"]["instances"][0];
+    assert_eq!(i["id"], "i-0prod");
+    assert_eq!(i["region"], "eu-west-1");
+    assert_eq!(i["stop_protection"], false);
+    assert_eq!(i["tags"]["Environment"], "prod");
+}
+
+#[test]
+fn gzip_input_is_read_like_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = dir.path().join("sg.json.gz");
+    let raw = std::fs::read(fixture("shapes/sg.json")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &raw).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let v = input_of(&[gz.to_str().unwrap()]);
+    assert_eq!(v["ec2"]["security_groups"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn stdin_is_sniffed() {
+    let raw = std::fs::read(fixture("shapes/sg.json")).unwrap();
+    let r = stopguard_in(&root(), &["input", "-"], Some(&raw));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        json(&r.stdout)["ec2"]["security_groups"][1]["id"],
+        "sg-0web"
+    );
+}
+
+#[test]
+fn trail_status_and_yaml_selectors_bind_to_the_only_trail() {
+    let v = input_of(&[
+        &fixture("shapes/trails.json"),
+        &fixture("shapes/trail-status.json"),
+        &fixture("shapes/selectors.yaml"),
+    ]);
+    let t = &v["cloudtrail"]["trails"][0];
+    assert_eq!(t["logging"], true);
+    assert_eq!(t["multi_region"], true);
+    assert_eq!(t["event_selectors"][0]["read_write_type"], "ReadOnly");
+    assert_eq!(v["supplied"]["trails"], true);
+}
+
+#[test]
+fn policy_file_statements_carry_lines() {
+    let v = input_of(&[&fixture("shapes/policy.yaml")]);
+    let s = &v["iam"]["stop_statements"][0];
+    assert_eq!(s["policy"]["kind"], "file");
+    assert_eq!(s["sid"], "StopAll");
+    assert_eq!(s["line"], 7);
+    assert_eq!(s["matched_actions"][0], "ec2:*");
+}
+
+#[test]
+fn snapshot_round_trip_keeps_the_input() {
+    // A snapshot is the model serialised; reading it back must give the same input.
+    let files = [
+        fixture("shapes/authz.json"),
+        fixture("shapes/sg.json"),
+        fixture("shapes/trails.json"),
+    ];
+    let args: Vec<&str> = files.iter().map(String::as_str).collect();
+    let direct = input_of(&args);
+    let account = stopguard::load::load_paths(
+        &files
+            .iter()
+            .map(std::path::PathBuf::from)
+            .collect::<Vec<_>>(),
+        &Default::default(),
+    )
+    .unwrap();
+    let snap = stopguard::model::Snapshot {
+        stopguard_snapshot: stopguard::model::SNAPSHOT_VERSION,
+        tool_version: "test".into(),
+        collected_at: None,
+        regions: vec![],
+        account,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.json");
+    std::fs::write(&path, serde_json::to_string(&snap).unwrap()).unwrap();
+    let mut from_snap = input_of(&[path.to_str().unwrap()]);
+    let mut direct = direct;
+    // Only the file names differ.
+    strip_files(&mut from_snap);
+    strip_files(&mut direct);
+    assert_eq!(from_snap, direct);
+}
+
+fn strip_files(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("file");
+            m.values_mut().for_each(strip_files);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_files),
+        _ => {}
+    }
+}
+
+fn expect_error(args: &[&str], needles: &[&str]) {
+    let r = stopguard(args);
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    for n in needles {
+        assert!(r.stderr.contains(n), "expected {n:?} in:\n{}", r.stderr);
+    }
+}
+
+#[test]
+fn truncated_json_names_file_and_line() {
+    expect_error(
+        &["check", &fixture("bad/truncated.json")],
+        &[
+            "truncated.json",
+            "not valid JSON",
+            "EOF while parsing",
+            "line 4",
+        ],
+    );
+}
+
+#[test]
+fn empty_binary_unknown_and_yaml_errors() {
+    expect_error(
+        &["check", &fixture("bad/empty.json")],
+        &["empty.json is empty"],
+    );
+    expect_error(
+        &["check", &fixture("bad/binary.json")],
+        &["binary.json is not a text file"],
+    );
+    expect_error(
+        &["check", &fixture("bad/unknown-shape.json")],
+        &["unrecognised document", "get-account-authorization-details"],
+    );
+    expect_error(
+        &["check", &fixture("bad/broken.yaml")],
+        &["broken.yaml", "not valid YAML", "line 4"],
+    );
+}
+
+#[test]
+fn unknown_file_in_folder_is_an_error_not_a_skip() {
+    expect_error(
+        &["check", &fixture("bad/folder")],
+        &["notes.txt", "unsupported file type"],
+    );
+}
+
+#[test]
+fn missing_path_and_unbound_trail_status() {
+    expect_error(
+        &["check", "/nonexistent/stopguard-input.json"],
+        &["cannot read", "stopguard-input.json"],
+    );
+    expect_error(
+        &["check", &fixture("bad/status-alone.json")],
+        &["does not say which trail"],
+    );
+}
+
+#[test]
+fn several_bad_files_are_reported_together() {
+    let r = stopguard(&[
+        "check",
+        &fixture("bad/empty.json"),
+        &fixture("bad/binary.json"),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("empty.json") && r.stderr.contains("binary.json"),
+        "{}",
+        r.stderr
+    );
+}
