@@ -67,6 +67,23 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             format,
             no_builtin,
         ),
+        Command::Diff {
+            before,
+            after,
+            action,
+            scp,
+            max_input_mib,
+            format,
+        } => {
+            let limits = crate::load::Limits {
+                max_bytes: max_input_mib.saturating_mul(1024 * 1024),
+            };
+            let scps = scp
+                .iter()
+                .map(|p| commands::load_scp(p, &limits))
+                .collect::<Result<Vec<_>>>()?;
+            commands::diff::run(&before, &after, &action, &scps, &limits, format)
+        }
         Command::Input { input } => commands::input::run(&input),
         Command::Policies { command } => match command {
             PoliciesCommand::List { policies } => commands::policies::list(&policies),

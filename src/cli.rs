@@ -106,6 +106,25 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Principals that gain or lose an action between two states (exit 1 on a gain)
+    Diff {
+        /// The state before: a file or folder of inputs
+        before: PathBuf,
+        /// The state after
+        after: PathBuf,
+        /// The action, or an action pattern
+        #[arg(long, default_value = "ec2:StopInstances")]
+        action: String,
+        /// A service control policy file; repeat once per level, root first
+        #[arg(long, value_name = "FILE")]
+        scp: Vec<PathBuf>,
+        /// Largest input accepted, in MiB, after decompression
+        #[arg(long, value_name = "MIB", default_value_t = 1024)]
+        max_input_mib: u64,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Run the `test_*` rules of Rego policy tests, like `opa test`
     Test {
         /// Folders or files of policies and their `_test.rego` files (default: the built-in pack)

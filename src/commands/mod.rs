@@ -1,6 +1,7 @@
 //! One module per subcommand, and the set-up they share: loading inputs, SCPs,
 //! policies and parameters, and writing output.
 pub mod check;
+pub mod diff;
 pub mod input;
 pub mod policies;
 pub mod test;
@@ -35,7 +36,7 @@ pub fn load_account(args: &InputArgs) -> Result<(Account, Vec<ScpLevel>)> {
 
 /// An SCP file: `aws organizations describe-policy` output (whose `Content` is the
 /// document as a JSON string) or the bare document.
-fn load_scp(path: &Path, limits: &Limits) -> Result<ScpLevel> {
+pub fn load_scp(path: &Path, limits: &Limits) -> Result<ScpLevel> {
     let raw = load::read::read(path, limits)?;
     let value: serde_json::Value = match raw.format {
         load::Format::Json => serde_json::from_str(&raw.text).map_err(|e| e.to_string()),

@@ -15,6 +15,119 @@ use super::policy::{Effect, Matcher, PolicyDocument, Statement};
 use super::tri::Tri;
 use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
 
+/// Longest role-assumption chain followed.
+pub const MAX_CHAIN: usize = 4;
+
+/// Principals a trust policy lets assume the role: (ARN, how surely, named directly?).
+/// `arn:aws:iam::ACCOUNT:root`, the bare account id and `*` delegate to the account's
+/// own identity policies; a principal's ARN named in the policy needs no more.
+fn trusted_principals<'k>(
+    trust: &PolicyDocument,
+    kinds: &'k HashMap<&str, (PrincipalType, &str, Option<&str>)>,
+    candidates: &[&'k str],
+    account: &str,
+    ctx: &RequestContext,
+) -> Vec<(&'k str, Tri, bool)> {
+    let mut out: HashMap<&'k str, (Tri, bool)> = HashMap::new();
+    let mut denied: HashMap<&'k str, Tri> = HashMap::new();
+    let root = format!("arn:aws:iam::{account}:root");
+    for s in &trust.statements {
+        if eval::action_applies(s, "sts:AssumeRole") == Tri::False {
+            continue;
+        }
+        let Some((false, entries)) = &s.principal else {
+            continue;
+        };
+        let cond = super::condition::evaluate_all(&s.conditions, ctx);
+        if cond == Tri::False {
+            continue;
+        }
+        for (kind, value) in entries {
+            let everyone = kind == "*" || value == "*" || *value == root || value == account;
+            if kind != "AWS" && kind != "*" {
+                continue;
+            }
+            // Delegation to the account reaches only those whose policies allow the
+            // call; a named ARN reaches that principal alone.
+            let reached: Vec<(&'k str, bool)> = if everyone {
+                candidates.iter().map(|a| (*a, false)).collect()
+            } else {
+                kinds
+                    .get_key_value(value.as_str())
+                    .map(|(k, _)| (*k, true))
+                    .into_iter()
+                    .collect()
+            };
+            for (arn, named) in reached {
+                match s.effect {
+                    Effect::Allow => {
+                        let e = out.entry(arn).or_insert((Tri::False, false));
+                        e.0 = e.0.or(cond);
+                        e.1 |= named;
+                    }
+                    Effect::Deny => {
+                        let d = denied.entry(arn).or_insert(Tri::False);
+                        *d = d.or(cond);
+                    }
+                }
+            }
+        }
+    }
+    let mut list: Vec<(&'k str, Tri, bool)> = out
+        .into_iter()
+        .map(|(arn, (t, named))| {
+            (
+                arn,
+                t.and(denied.get(arn).copied().unwrap_or(Tri::False).not()),
+                named,
+            )
+        })
+        .filter(|(_, t, _)| *t != Tri::False)
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(b.0));
+    list
+}
+
+/// Whether a set of already-found grants and denials allows the action on `resource`.
+fn grants_apply(
+    grants: &[Grant],
+    denials: &[Grant],
+    resource: &str,
+    ctx: &RequestContext,
+    limited: bool,
+) -> Tri {
+    let allow = grants
+        .iter()
+        .fold(Tri::False, |t, g| t.or(grant_applies(g, resource, ctx)));
+    let t = allow.and(grants_apply_deny(denials, resource, ctx).not());
+    if limited {
+        t.and(Tri::Unknown)
+    } else {
+        t
+    }
+}
+
+/// For a trust policy naming the principal directly: only an explicit Deny stops it.
+fn no_explicit_deny(access: Option<&&Access>, resource: &str, ctx: &RequestContext) -> Tri {
+    access.map_or(Tri::True, |a| {
+        grants_apply_deny(&a.denials, resource, ctx).not()
+    })
+}
+
+fn grant_applies(g: &Grant, resource: &str, ctx: &RequestContext) -> Tri {
+    let listed = g.resources.is_empty()
+        || g.resources
+            .iter()
+            .any(|p| super::wildcard::matches(p, resource, false));
+    Tri::from_bool(listed != g.not_resource).and(super::condition::evaluate_all(&g.conditions, ctx))
+}
+
+fn grants_apply_deny(denials: &[Grant], resource: &str, ctx: &RequestContext) -> Tri {
+    denials
+        .iter()
+        .fold(Tri::False, |t, g| t.or(grant_applies(g, resource, ctx)))
+}
+
 /// One level of the organization's SCPs: every policy attached at that level.
 #[derive(Debug, Clone)]
 pub struct ScpLevel {
@@ -359,8 +472,22 @@ impl<'a> Analyzer<'a> {
         out
     }
 
-    /// Every principal that may (or, depending on the request, might) perform the action.
+    /// Every principal that may (or, depending on the request, might) perform the
+    /// action, directly or by assuming roles that may.
     pub fn who_can(&self, action: &str, resource: &str, ctx: &RequestContext) -> Vec<Access> {
+        let mut out = self.who_can_direct(action, resource, ctx);
+        self.add_role_chains(&mut out, ctx);
+        out.sort_by(|a, b| a.arn.cmp(&b.arn));
+        out
+    }
+
+    /// Principals whose own policies allow the action.
+    pub fn who_can_direct(
+        &self,
+        action: &str,
+        resource: &str,
+        ctx: &RequestContext,
+    ) -> Vec<Access> {
         let req = Request {
             action,
             resource,
@@ -462,6 +589,139 @@ impl<'a> Analyzer<'a> {
         }
         out.sort_by(|a, b| a.arn.cmp(&b.arn));
         out
+    }
+
+    /// Principals that reach the access by assuming roles that have it (transitively,
+    /// up to [`MAX_CHAIN`] hops). An edge P -> R needs R's trust policy to allow P and,
+    /// unless the trust policy names P's ARN itself, P's identity policies to allow
+    /// `sts:AssumeRole` on R (IAM User Guide: "Granting a user permissions to switch
+    /// roles"; "Cross-account policy evaluation logic" for same-account resource
+    /// policies naming a principal). Explicit denies on P always apply.
+    fn add_role_chains(&self, out: &mut Vec<Access>, ctx: &RequestContext) {
+        let roles: HashMap<&str, &crate::model::Role> = self
+            .account
+            .iam
+            .roles
+            .iter()
+            .map(|r| (r.arn.as_str(), r))
+            .collect();
+        let mut frontier: Vec<usize> = (0..out.len())
+            .filter(|&i| {
+                out.get(i)
+                    .is_some_and(|a| a.principal_type == PrincipalType::Role)
+            })
+            .collect();
+        if frontier.is_empty() {
+            return;
+        }
+        let account = self.account.account_id.as_deref().unwrap_or("*");
+        let assumers = self.who_can_direct(
+            "sts:AssumeRole",
+            &format!("arn:aws:iam::{account}:role/*"),
+            ctx,
+        );
+        let by_arn: HashMap<&str, &Access> = assumers.iter().map(|a| (a.arn.as_str(), a)).collect();
+        let kinds: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
+            .account
+            .iam
+            .users
+            .iter()
+            .map(|u| {
+                (
+                    u.arn.as_str(),
+                    (PrincipalType::User, u.name.as_str(), u.file.as_deref()),
+                )
+            })
+            .chain(self.account.iam.roles.iter().map(|r| {
+                (
+                    r.arn.as_str(),
+                    (PrincipalType::Role, r.name.as_str(), r.file.as_deref()),
+                )
+            }))
+            .collect();
+        fn kinds_key<'k>(
+            kinds: &HashMap<&'k str, (PrincipalType, &'k str, Option<&'k str>)>,
+            arn: &str,
+        ) -> Option<&'k str> {
+            kinds.get_key_value(arn).map(|(k, _)| *k)
+        }
+        let candidates: Vec<&str> = assumers
+            .iter()
+            .filter_map(|a| kinds_key(&kinds, &a.arn))
+            .collect();
+        let mut known: HashSet<String> = out.iter().map(|a| a.arn.clone()).collect();
+        for _hop in 0..MAX_CHAIN {
+            let mut next = Vec::new();
+            for &ti in &frontier {
+                let Some(target) = out.get(ti).cloned() else {
+                    continue;
+                };
+                let Some(role) = roles.get(target.arn.as_str()) else {
+                    continue;
+                };
+                let Some(trust) = &role.trust_policy else {
+                    continue;
+                };
+                for (p_arn, trust_t, direct) in
+                    trusted_principals(trust, &kinds, &candidates, account, ctx)
+                {
+                    if known.contains(p_arn) {
+                        continue;
+                    }
+                    let identity = if direct {
+                        no_explicit_deny(by_arn.get(p_arn), &role.arn, ctx)
+                    } else {
+                        by_arn.get(p_arn).map_or(Tri::False, |a| {
+                            grants_apply(
+                                &a.grants,
+                                &a.denials,
+                                &role.arn,
+                                ctx,
+                                !a.limits.is_empty(),
+                            )
+                        })
+                    };
+                    let edge = trust_t.and(identity);
+                    let target_t = if target.access == "allowed" {
+                        Tri::True
+                    } else {
+                        Tri::Unknown
+                    };
+                    let Some(word) = access_word(edge.and(target_t)) else {
+                        continue;
+                    };
+                    let Some(&(kind, name, file)) = kinds.get(p_arn) else {
+                        continue;
+                    };
+                    let mut via = vec![p_arn.to_string()];
+                    if target.via.is_empty() {
+                        via.push(target.arn.clone());
+                    } else {
+                        via.extend(target.via.iter().cloned());
+                    }
+                    known.insert(p_arn.to_string());
+                    out.push(Access {
+                        arn: p_arn.to_string(),
+                        principal_type: kind,
+                        name: name.to_string(),
+                        access: word,
+                        grants: target.grants.clone(),
+                        denials: target.denials.clone(),
+                        limits: target.limits.clone(),
+                        mfa_required: None,
+                        via,
+                        file: file.map(str::to_string),
+                    });
+                    if kind == PrincipalType::Role {
+                        next.push(out.len() - 1);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
     }
 
     /// The decision for one principal, with each source's verdict (None: no Allow anywhere).

@@ -1,0 +1,148 @@
+//! `who-can` and `diff` end to end: role chains, boundaries, SCPs, request context.
+//! Each expectation is derived from the IAM User Guide's "Policy evaluation logic".
+mod common;
+use common::*;
+
+fn who(extra: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    let mut args = vec![
+        "who-can",
+        "tests/fixtures/chains/authz.json",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let r = stopguard(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["schema_version"], 1);
+    v["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["access"].as_str().unwrap().to_string(),
+                p["via"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|x| x.as_str().unwrap().rsplit('/').next().unwrap().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn names(list: &[(String, String, Vec<String>)]) -> Vec<&str> {
+    list.iter().map(|(n, _, _)| n.as_str()).collect()
+}
+
+#[test]
+fn role_chains_boundaries_and_explicit_denies() {
+    let list = who(&[]);
+    // carol may assume only `named`, whose trust policy names bob alone; dan's explicit
+    // Deny on sts:* wins; erin's boundary allows only s3; the lambda-only role is
+    // listed for its own policy, but no user can assume it.
+    assert_eq!(
+        names(&list),
+        ["lambda-only", "named", "ops", "alice", "bob", "fay"]
+    );
+    let find = |n: &str| list.iter().find(|(x, _, _)| x == n).unwrap().clone();
+    assert_eq!(find("alice").2, ["alice", "ops"]);
+    // bob needs no identity permission: the trust policy names his ARN.
+    assert_eq!(find("bob").2, ["bob", "named", "ops"]);
+    assert_eq!(find("fay").1, "conditional");
+    assert_eq!(find("ops").1, "allowed");
+}
+
+#[test]
+fn context_makes_answers_definite() {
+    let list = who(&["--context", "aws:MultiFactorAuthPresent=true"]);
+    assert!(list.iter().any(|(n, a, _)| n == "fay" && a == "allowed"));
+    let list = who(&["--context", "aws:MultiFactorAuthPresent=false"]);
+    assert!(!names(&list).contains(&"fay"));
+    // Given any context, a key not given is absent: the MFA condition fails.
+    let list = who(&["--context", "aws:SourceIp=203.0.113.9"]);
+    assert!(!names(&list).contains(&"fay"));
+}
+
+#[test]
+fn scps_must_allow_at_every_level() {
+    let scp = [
+        "--scp",
+        "tests/fixtures/chains/scp-full.json",
+        "--scp",
+        "tests/fixtures/chains/scp-tag.json",
+    ];
+    let unknown = who(&scp);
+    assert!(
+        unknown.iter().all(|(_, a, _)| a == "conditional"),
+        "{unknown:?}"
+    );
+    let mut args = scp.to_vec();
+    args.extend(["--context", "aws:PrincipalTag/team=dev"]);
+    assert!(who(&args).is_empty());
+    let mut args = scp.to_vec();
+    args.extend([
+        "--context",
+        "aws:PrincipalTag/team=ops",
+        "--context",
+        "aws:MultiFactorAuthPresent=true",
+    ]);
+    assert!(who(&args).iter().all(|(_, a, _)| a == "allowed"));
+}
+
+#[test]
+fn action_patterns_and_bad_context() {
+    let r = stopguard(&[
+        "who-can",
+        "tests/fixtures/chains/authz.json",
+        "--action",
+        "sts:Assume*",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("user/alice allowed"), "{}", r.stdout);
+    let r = stopguard(&[
+        "who-can",
+        "tests/fixtures/chains/authz.json",
+        "--context",
+        "novalue",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("KEY=VALUE"), "{}", r.stderr);
+}
+
+#[test]
+fn diff_reports_gained_access_and_exit_status() {
+    let r = stopguard(&[
+        "diff",
+        "tests/fixtures/diff/before",
+        "tests/fixtures/diff/after",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["access_gained"], true);
+    assert_eq!(v["statements"][0]["change"], "added");
+    assert_eq!(v["statements"][0]["policy"], "deploy.json");
+    assert_eq!(v["statements"][0]["line"], 9);
+    let same = stopguard(&[
+        "diff",
+        "tests/fixtures/diff/after",
+        "tests/fixtures/diff/after",
+    ]);
+    assert_eq!(same.code, 0);
+    let back = stopguard(&[
+        "diff",
+        "tests/fixtures/diff/after",
+        "tests/fixtures/diff/before",
+    ]);
+    assert_eq!(back.code, 0, "losing access is not a failure");
+    assert!(back.stdout.contains("removed"), "{}", back.stdout);
+}
