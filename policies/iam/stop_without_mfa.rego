@@ -1,0 +1,65 @@
+# METADATA
+# title: IAM users may stop instances only with MFA
+# description: |
+#   Reports each IAM user that can call ec2:StopInstances when the request
+#   carries no MFA (aws:MultiFactorAuthPresent absent or false), i.e. with
+#   nothing but a password or a long-lived access key. Users whose ARN matches
+#   `mfa_exempt_principals` (break-glass or automation users you have decided
+#   to trust) are skipped. Roles are not checked: MFA for a role is enforced
+#   in its trust policy, where the session is created.
+# custom:
+#   id: IAM-003
+#   severity: medium
+#   remediation: |
+#     Require MFA on the granting statements, e.g.
+#       "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+#     or add a Deny for requests without MFA:
+#       aws iam put-user-policy --user-name <user> --policy-name deny-stop-without-mfa \
+#         --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:StopInstances","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}'
+#     Better still, move the permission to a role assumed with MFA. For an
+#     automation user that cannot use MFA, add its ARN to `mfa_exempt_principals`.
+#   parameters: [mfa_exempt_principals]
+package stopguard.iam.stop_without_mfa
+
+import rego.v1
+
+import data.stopguard.lib.iam
+import data.stopguard.lib.util
+
+deny contains finding if {
+	some access in input.iam.stop_access
+	access.type == "user"
+	access.mfa_required == false
+	not iam.arn_matches_any(access.arn, data.params.mfa_exempt_principals)
+	finding := object.union(
+		{
+			"msg": sprintf("user %s may stop instances without MFA (%s)", [access.arn, granted_by(access)]),
+			"resource": access.arn,
+			"details": {
+				"access": access.access,
+				"policies": sort({iam.policy_id(g.policy) | some g in access.grants}),
+			},
+		},
+		util.file_of(access),
+	)
+}
+
+mfa_keys := {"aws:multifactorauthpresent", "aws:multifactorauthage"}
+
+# The granting statements that do not mention MFA at all: usually the culprits.
+grants_without_mfa_condition(access) := {g |
+	some g in access.grants
+	not mentions_mfa(g)
+}
+
+mentions_mfa(grant) if {
+	some c in object.get(grant, "conditions", [])
+	lower(c.key) in mfa_keys
+}
+
+granted_by(access) := sprintf(
+	"granted without an MFA condition by %s",
+	[util.join_limited(sort({g.policy.name | some g in grants_without_mfa_condition(access)}), 3)],
+) if {
+	count(grants_without_mfa_condition(access)) > 0
+} else := sprintf("granted by %s", [util.join_limited(sort({g.policy.name | some g in access.grants}), 3)])

@@ -1,0 +1,90 @@
+# METADATA
+# title: Only allowed principals may stop EC2 instances
+# description: |
+#   Lists every IAM user and role whose policies let it call ec2:StopInstances
+#   on some instance of the account and whose ARN matches none of the
+#   `allowed_stoppers` patterns. A principal that may stop instances only when
+#   the request meets a condition (a tag, a region, an IP range, MFA), or whose
+#   access a partial Deny, a permissions boundary or an SCP narrows, is still
+#   reported, as "conditional", with the conditions it depends on: a condition
+#   limits which calls succeed, not who can make them.
+#   With the default (empty) `allowed_stoppers`, every principal that can stop
+#   instances is listed: set the parameter to the roles and users that should.
+# custom:
+#   id: IAM-001
+#   severity: high
+#   remediation: |
+#     If the principal should be able to stop instances, add its ARN (or a
+#     pattern such as `arn:aws:iam::*:role/ops-*`) to `allowed_stoppers`.
+#     Otherwise remove ec2:StopInstances from the granting policies named in the
+#     finding, or add an explicit Deny, e.g. for a role:
+#       aws iam put-role-policy --role-name <role> --policy-name deny-stop \
+#         --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:StopInstances","Resource":"*"}]}'
+#     (aws iam put-user-policy --user-name <user> ... for a user), or detach the
+#     managed policy: aws iam detach-role-policy --role-name <role> --policy-arn <arn>.
+#   parameters: [allowed_stoppers]
+package stopguard.iam.who_may_stop
+
+import rego.v1
+
+import data.stopguard.lib.iam
+import data.stopguard.lib.util
+
+deny contains finding if {
+	some access in input.iam.stop_access
+	not iam.is_allowed_stopper(access.arn)
+	finding := object.union(
+		{
+			"msg": message(access),
+			"resource": access.arn,
+			"details": {
+				"access": access.access,
+				"type": access.type,
+				"policies": policy_ids(access),
+				"open_conditions": open_conditions(access),
+				"limits": object.get(access, "limits", []),
+				"via": object.get(access, "via", []),
+			},
+		},
+		util.file_of(access),
+	)
+}
+
+message(access) := sprintf(
+	"%s %s may stop instances unconditionally but matches no allowed_stoppers pattern (granted by %s)",
+	[access.type, access.arn, granted_by(access)],
+) if {
+	access.access == "allowed"
+}
+
+message(access) := sprintf(
+	"%s %s may stop instances when %s, and matches no allowed_stoppers pattern (granted by %s)",
+	[access.type, access.arn, when_text(access), granted_by(access)],
+) if {
+	access.access != "allowed"
+}
+
+# The names of up to three granting policies.
+granted_by(access) := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)
+
+policy_ids(access) := sort({iam.policy_id(g.policy) | some g in access.grants})
+
+open_conditions(access) := sort({iam.condition_text(c) |
+	some g in access.grants
+	some c in object.get(g, "open_conditions", [])
+})
+
+# What the access depends on, summarised: the open conditions of the granting
+# statements, the partial Denies and the boundaries/SCPs that narrow it.
+depends_on(access) := array.concat(
+	array.concat(open_conditions(access), denial_texts(access)),
+	object.get(access, "limits", []),
+)
+
+denial_texts(access) := sort({sprintf("no Deny in %s applies", [g.policy.name]) |
+	some g in object.get(access, "denials", [])
+})
+
+when_text(access) := util.join_limited(depends_on(access), 3) if {
+	count(depends_on(access)) > 0
+} else := "the request meets the granting statements' conditions"

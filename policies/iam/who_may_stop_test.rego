@@ -1,0 +1,79 @@
+package stopguard.iam.who_may_stop_test
+
+import rego.v1
+
+import data.stopguard.iam.who_may_stop
+
+alice := "arn:aws:iam::111122223333:user/alice"
+
+ops := "arn:aws:iam::111122223333:role/ops-stopper"
+
+params(allowed) := {"allowed_stoppers": allowed}
+
+grant(name, open) := {
+	"policy": {"kind": "managed", "name": name, "arn": sprintf("arn:aws:iam::111122223333:policy/%s", [name])},
+	"statement_index": 0, "effect": "Allow", "actions": ["ec2:StopInstances"], "not_action": false,
+	"matched_actions": ["ec2:StopInstances"], "resources": ["*"], "not_resource": false,
+	"conditions": open, "open_conditions": open,
+}
+
+access(arn, type, word, grants) := {
+	"arn": arn, "type": type, "name": "x", "access": word, "grants": grants,
+	"denials": [], "limits": [], "file": "iam.json",
+}
+
+inp(accesses) := {"iam": {"stop_access": accesses, "stop_statements": []}}
+
+test_allowed_stopper_passes if {
+	count(who_may_stop.deny) == 0 with input as inp([access(ops, "role", "allowed", [grant("Stop", [])])])
+		with data.params as params(["arn:aws:iam::*:role/ops-*"])
+}
+
+test_nobody_may_stop_passes if {
+	count(who_may_stop.deny) == 0 with input as inp([]) with data.params as params([])
+}
+
+test_unlisted_principal_is_reported if {
+	findings := who_may_stop.deny with input as inp([
+		access(alice, "user", "allowed", [grant("Stop", [])]),
+		access(ops, "role", "allowed", [grant("Stop", [])]),
+	])
+		with data.params as params(["arn:aws:iam::*:role/ops-*"])
+	count(findings) == 1
+	some f in findings
+	f.resource == alice
+	f.file == "iam.json"
+	f.details.access == "allowed"
+	f.details.policies == ["arn:aws:iam::111122223333:policy/Stop"]
+	f.msg == "user arn:aws:iam::111122223333:user/alice may stop instances unconditionally but matches no allowed_stoppers pattern (granted by Stop)"
+}
+
+test_conditional_access_is_reported_with_conditions if {
+	cond := {"operator": "StringEquals", "key": "aws:ResourceTag/Env", "values": ["dev"]}
+	findings := who_may_stop.deny with input as inp([access(alice, "user", "conditional", [grant("TagStop", [cond])])])
+		with data.params as params([])
+	some f in findings
+	f.resource == alice
+	f.details.access == "conditional"
+	f.details.open_conditions == ["aws:ResourceTag/Env StringEquals [dev]"]
+	contains(f.msg, "may stop instances when aws:ResourceTag/Env StringEquals [dev]")
+}
+
+test_conditional_by_denial_and_limit if {
+	a := object.union(access(ops, "role", "conditional", [grant("Stop", [])]), {
+		"denials": [grant("DenyOutsideEu", [])],
+		"limits": ["permissions boundary arn:aws:iam::111122223333:policy/b allows it only for some requests"],
+	})
+	findings := who_may_stop.deny with input as inp([a]) with data.params as params([])
+	some f in findings
+	contains(f.msg, "when no Deny in DenyOutsideEu applies, permissions boundary")
+}
+
+test_names_at_most_three_policies if {
+	grants := [grant(n, []) | some n in ["A", "B", "C", "D", "E"]]
+	findings := who_may_stop.deny with input as inp([access(alice, "user", "allowed", grants)])
+		with data.params as params([])
+	some f in findings
+	endswith(f.msg, "(granted by A, B, C and 2 more)")
+	count(f.details.policies) == 5
+}

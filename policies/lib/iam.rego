@@ -1,0 +1,77 @@
+# IAM helpers: ARN patterns, where a statement lives, how to name it.
+package stopguard.lib.iam
+
+import rego.v1
+
+import data.stopguard.lib.util
+
+# An IAM wildcard pattern (`*` and `?`, everything else literal) as a glob for
+# glob.match: the glob metacharacters IAM treats as literal ([ ] { } \, as in
+# "${aws:username}") are escaped.
+as_glob(pattern) := replace(
+	replace(replace(replace(replace(pattern, "\\", "\\\\"), "[", "\\["), "]", "\\]"), "{", "\\{"),
+	"}", "\\}",
+)
+
+# The ARN matches the IAM wildcard pattern; with no delimiters, `*` crosses `/` and `:`.
+arn_matches(pattern, arn) if glob.match(as_glob(pattern), null, arn)
+
+# The ARN matches one of the patterns.
+arn_matches_any(arn, patterns) if {
+	some pattern in patterns
+	arn_matches(pattern, arn)
+}
+
+# The principal is one the account owner allows to stop instances
+# (data.params.allowed_stoppers). For an assumed role the role ARN is matched.
+is_allowed_stopper(arn) if arn_matches_any(arn, data.params.allowed_stoppers)
+
+# A stable identifier of the policy a statement lives in: its ARN, the owner's
+# ARN plus the inline policy's name, or the policy file's name.
+policy_id(policy) := policy.arn if {
+	util.has_text(policy.arn)
+} else := sprintf("%s#%s", [policy.via, policy.name]) if {
+	util.has_text(policy.via)
+} else := policy.file if {
+	util.has_text(policy.file)
+} else := policy.name
+
+# How a message names a statement: its Sid, or its position in the Statement array.
+statement_label(grant) := sprintf("statement %s", [grant.sid]) if {
+	util.has_text(grant.sid)
+} else := sprintf("Statement[%d]", [grant.statement_index])
+
+# The file and line of a statement, to union into a finding.
+location(grant) := object.union(util.file_of(grant.policy), line_of(grant))
+
+line_of(grant) := {"line": grant.line} if {
+	is_number(grant.line)
+} else := {}
+
+# A condition in words: `aws:RequestedRegion StringEquals [eu-west-1]`.
+condition_text(c) := sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.values)])
+
+# Does the Resource pattern cover every EC2 instance of the account?
+#
+# Exactly: does it match every ARN arn:aws:ec2:<region>:<account>:instance/i-<id>,
+# whatever the region and id? It is decided by matching two probe ARNs whose
+# region and id are runs of a character no real pattern contains ("~"), of two
+# lengths: literal text in the pattern cannot match them, so only a `*` that
+# may swallow anything (or, with both lengths, no fixed-length `?`) lets both
+# through. The account is the input's, when known; otherwise the account the
+# pattern names, when it names a literal one ("every instance of that
+# account"); otherwise any account.
+covers_every_instance(resource, account_id) if {
+	account := probe_account(resource, account_id)
+	every run in ["~", "~~~~~"] {
+		arn_matches(resource, sprintf("arn:aws:ec2:%s:%s:instance/i-%s", [run, account, run]))
+	}
+}
+
+probe_account(resource, account_id) := account_id if {
+	util.has_text(account_id)
+} else := account if {
+	parts := split(resource, ":")
+	account := parts[4]
+	regex.match(`^[0-9]{12}$`, account)
+} else := "~"
