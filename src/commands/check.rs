@@ -16,12 +16,20 @@ pub fn run(
     output: Option<&Path>,
     color: Color,
 ) -> Result<ExitStatus> {
+    let mut timer = super::PhaseTimer::from_env();
     // Policies first: a syntax error should not wait for a large export to parse.
     let mut engine = super::load_engine(policy_args)?;
+    timer.lap("load policies");
     let (account, scps) = super::load_account(input_args)?;
+    timer.lap("load inputs");
     let facts = input::analyse(&account, &scps);
+    timer.lap("iam analysis");
     let doc = input::build(&account, &facts);
-    let findings = engine.evaluate(regorus::Value::from(doc))?;
+    timer.lap("build input");
+    let value = regorus::Value::from(doc);
+    timer.lap("convert input");
+    let findings = engine.evaluate(value)?;
+    timer.lap("evaluate");
     let policies = engine
         .policies
         .iter()
@@ -35,6 +43,7 @@ pub fn run(
     let report = Report::new(findings, policies, inputs, fail_on);
     let reporter = report::reporter(format, super::use_color(color, output.is_some()));
     super::emit(output, |w| reporter.render(&report, w))?;
+    timer.lap("report");
     Ok(if report.failed {
         ExitStatus::Findings
     } else {

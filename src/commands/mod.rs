@@ -89,7 +89,7 @@ pub fn policy_sources(args: &PolicyArgs) -> Result<Vec<PolicySource>> {
         engine::builtin_sources()
     };
     for dir in &args.policy {
-        sources.extend(engine::sources_from_dir(dir)?);
+        engine::merge_sources(&mut sources, engine::sources_from_dir(dir)?);
     }
     if sources.iter().all(|s| !s.is_rego()) {
         return Err(Error::Usage {
@@ -118,6 +118,7 @@ pub fn load_engine(args: &PolicyArgs) -> Result<PolicyEngine> {
     let data = args.data.as_deref().map(load_data).transpose()?;
     let options = engine::Options {
         timeout: std::time::Duration::from_secs(args.policy_timeout.max(1)),
+        ..engine::Options::default()
     };
     PolicyEngine::load(
         sources,
@@ -152,6 +153,30 @@ pub fn use_color(choice: crate::cli::Color, to_file: bool) -> bool {
         crate::cli::Color::Never => false,
         crate::cli::Color::Auto => {
             !to_file && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Phase timings on stderr when `STOPGUARD_TIMINGS` is set: how the benchmark's
+/// numbers are broken down, at no cost otherwise.
+pub struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    pub fn from_env() -> Self {
+        PhaseTimer {
+            last: std::env::var_os("STOPGUARD_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+    pub fn lap(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {phase:<16} {:>8.1} ms",
+                (now - last).as_secs_f64() * 1000.0
+            );
+            self.last = Some(now);
         }
     }
 }

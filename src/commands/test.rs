@@ -25,16 +25,23 @@ pub fn run(
     }
     let mut own: HashSet<String> = HashSet::new();
     for d in dirs {
-        for s in engine::sources_from_dir(d)? {
-            own.insert(s.path.clone());
-            sources.push(s);
-        }
+        let found = engine::sources_from_dir(d)?;
+        own.extend(found.iter().map(|s| s.path.clone()));
+        engine::merge_sources(&mut sources, found);
     }
     // Given folders: run their tests only (the built-in pack is there for its lib helpers).
     if !dirs.is_empty() {
         sources.retain(|s| !s.is_test() || own.contains(&s.path));
     }
-    let mut eng = PolicyEngine::load(sources, None, &Options::default())?;
+    let mut eng = PolicyEngine::load(
+        sources,
+        None,
+        &Options {
+            include_tests: true,
+            use_vm: false,
+            ..Options::default()
+        },
+    )?;
     let (results, cov) = testing::run(&mut eng, &RunOptions { filter, coverage })?;
     let cov: Vec<_> = if dirs.is_empty() {
         cov

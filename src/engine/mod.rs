@@ -83,12 +83,18 @@ impl LoadedPolicy {
 pub struct Options {
     /// Wall-clock budget for one evaluation of the whole pack.
     pub timeout: Duration,
+    /// Load `_test.rego` files (the test runner) or leave them out (checks).
+    pub include_tests: bool,
+    /// Evaluate with regorus's bytecode VM when every policy compiles for it.
+    pub use_vm: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             timeout: Duration::from_secs(60),
+            include_tests: false,
+            use_vm: true,
         }
     }
 }
@@ -103,6 +109,20 @@ pub fn builtin_sources() -> Vec<PolicySource> {
             builtin: true,
         })
         .collect()
+}
+
+/// Adds `extra` to `sources`, replacing a built-in file that `extra` holds again (as
+/// when the repository's own `policies/` folder is given): the same module twice
+/// would make every rule id look duplicated.
+pub fn merge_sources(sources: &mut Vec<PolicySource>, extra: Vec<PolicySource>) {
+    fn norm(p: &str) -> String {
+        let p = p.replace('\\', "/");
+        let p = p.trim_start_matches("./");
+        p.replace("//", "/")
+    }
+    let given: std::collections::HashSet<String> = extra.iter().map(|s| norm(&s.path)).collect();
+    sources.retain(|s| !(s.builtin && given.contains(&norm(&s.path))));
+    sources.extend(extra);
 }
 
 /// Every `.rego` file under a folder, and its `params/data.json` (or `.yaml`) defaults.
@@ -225,6 +245,12 @@ fn result_rules(text: &str) -> Vec<&'static str> {
 
 pub struct PolicyEngine {
     engine: regorus::Engine,
+    /// The pack compiled to RVM bytecode, several times faster than the
+    /// interpreter. None when some policy needs what the VM lacks (our extension
+    /// functions such as `net.cidr_intersects`): the interpreter then runs it all.
+    program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
+    data: regorus::Value,
+    timeout: Duration,
     pub policies: Vec<LoadedPolicy>,
     sources: Vec<PolicySource>,
     /// Parameter defaults merged with the user's overrides: `data.params`.
@@ -245,6 +271,8 @@ impl PolicyEngine {
             limit: options.timeout,
             check_interval: NonZeroU32::MIN.saturating_add(63),
         });
+        // Only the interpreter knows extensions, so a policy calling one cannot run on
+        // the VM; compile_vm notices and keeps the interpreter.
         super::engine::extensions::register(&mut engine)
             .map_err(|e| Error::usage(format!("cannot register built-in functions: {e}")))?;
 
@@ -252,6 +280,10 @@ impl PolicyEngine {
         let mut policies = Vec::new();
         let mut defaults = serde_json::Map::new();
         let mut packages: BTreeMap<String, String> = BTreeMap::new();
+        let sources: Vec<PolicySource> = sources
+            .into_iter()
+            .filter(|s| options.include_tests || !s.is_test())
+            .collect();
         for s in &sources {
             if !s.is_rego() {
                 match parse_params(s) {
@@ -343,16 +375,54 @@ impl PolicyEngine {
                 params.insert(k, v);
             }
         }
-        let data = serde_json::json!({ "params": Json::Object(params.clone()) });
+        let data =
+            regorus::Value::from(serde_json::json!({ "params": Json::Object(params.clone()) }));
         engine
-            .add_data(regorus::Value::from(data))
+            .add_data(data.clone())
             .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
-        Ok(PolicyEngine {
+        let mut me = PolicyEngine {
             engine,
+            program: None,
+            data,
+            timeout: options.timeout,
             policies,
             sources,
             params,
-        })
+        };
+        if options.use_vm {
+            me.program = me.compile_vm();
+        }
+        Ok(me)
+    }
+
+    /// (package, rule) pairs to evaluate, each once.
+    fn entry_points(&self) -> Vec<(usize, &'static str, String)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (i, p) in self.policies.iter().enumerate() {
+            if p.is_test {
+                continue;
+            }
+            for rule in &p.rules {
+                if seen.insert((p.package.clone(), *rule)) {
+                    out.push((i, *rule, format!("data.{}.{rule}", p.package)));
+                }
+            }
+        }
+        out
+    }
+
+    fn compile_vm(&mut self) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+        let entries = self.entry_points();
+        let first: regorus::Rc<str> = entries.first()?.2.as_str().into();
+        let compiled = self.engine.compile_with_entrypoint(&first).ok()?;
+        let names: Vec<&str> = entries.iter().map(|(_, _, n)| n.as_str()).collect();
+        regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &names).ok()
+    }
+
+    /// Whether evaluation runs on the bytecode VM (false: the interpreter).
+    pub fn uses_vm(&self) -> bool {
+        self.program.is_some()
     }
 
     pub fn sources(&self) -> &[PolicySource] {
@@ -366,30 +436,56 @@ impl PolicyEngine {
 
     /// Evaluates every policy's result rules against `input`.
     pub fn evaluate(&mut self, input: regorus::Value) -> Result<Vec<Finding>> {
-        self.engine.set_input(input);
+        let entries = self.entry_points();
         let mut findings = Vec::new();
-        let mut done = std::collections::HashSet::new();
-        let policies: Vec<LoadedPolicy> = self
-            .policies
-            .iter()
-            .filter(|p| !p.is_test)
-            .cloned()
-            .collect();
-        for p in &policies {
-            for rule in &p.rules {
-                if !done.insert((p.package.clone(), *rule)) {
-                    continue;
+        match &self.program {
+            Some(program) => {
+                let mut vm = regorus::rvm::vm::RegoVM::new();
+                vm.load_program(program.clone());
+                // The wall-clock limit bounds a runaway policy; the VM's own
+                // instruction cap (25,000 by default) is far too small for an account.
+                vm.set_max_instructions(usize::MAX);
+                vm.set_execution_timer_config(Some(self.timer()));
+                vm.set_data(self.data.clone())
+                    .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
+                vm.set_input(input);
+                for (i, rule, name) in &entries {
+                    let Some(p) = self.policies.get(*i) else {
+                        continue;
+                    };
+                    let value = vm
+                        .execute_entry_point_by_name(name)
+                        .map_err(|e| Error::Eval {
+                            message: format!("{}: evaluating {name} failed: {e}", p.path),
+                            src: None,
+                            span: None,
+                        })?;
+                    collect_findings(p, rule, &value, &mut findings);
                 }
-                let path = format!("data.{}.{rule}", p.package);
-                let value = self
-                    .engine
-                    .eval_rule(path)
-                    .map_err(|e| rego_error(&e, &self.sources, true))?;
-                collect_findings(p, rule, &value, &mut findings);
+            }
+            None => {
+                self.engine.set_input(input);
+                for (i, rule, name) in &entries {
+                    let Some(p) = self.policies.get(*i) else {
+                        continue;
+                    };
+                    let value = self
+                        .engine
+                        .eval_rule(name.clone())
+                        .map_err(|e| rego_error(&e, &self.sources, true))?;
+                    collect_findings(p, rule, &value, &mut findings);
+                }
             }
         }
         crate::findings::sort(&mut findings);
         Ok(findings)
+    }
+
+    fn timer(&self) -> regorus::utils::limits::ExecutionTimerConfig {
+        regorus::utils::limits::ExecutionTimerConfig {
+            limit: self.timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(63),
+        }
     }
 }
 

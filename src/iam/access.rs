@@ -15,117 +15,148 @@ use super::policy::{Effect, Matcher, PolicyDocument, Statement};
 use super::tri::Tri;
 use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
 
+/// Document verdicts by document address: the keys are pointers, so hashing them
+/// with SipHash would be wasted work on the hottest map of the analysis.
+type VerdictCache = HashMap<usize, DocVerdict, std::hash::BuildHasherDefault<AddressHasher>>;
+
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        // Fibonacci hashing spreads aligned addresses over the table.
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
-/// Principals a trust policy lets assume the role: (ARN, how surely, named directly?).
-/// `arn:aws:iam::ACCOUNT:root`, the bare account id and `*` delegate to the account's
-/// own identity policies; a principal's ARN named in the policy needs no more.
-fn trusted_principals<'k>(
-    trust: &PolicyDocument,
-    kinds: &'k HashMap<&str, (PrincipalType, &str, Option<&str>)>,
-    candidates: &[&'k str],
-    account: &str,
-    ctx: &RequestContext,
-) -> Vec<(&'k str, Tri, bool)> {
-    let mut out: HashMap<&'k str, (Tri, bool)> = HashMap::new();
-    let mut denied: HashMap<&'k str, Tri> = HashMap::new();
-    let root = format!("arn:aws:iam::{account}:root");
-    for s in &trust.statements {
-        if eval::action_applies(s, "sts:AssumeRole") == Tri::False {
-            continue;
-        }
-        let Some((false, entries)) = &s.principal else {
-            continue;
+/// What a role's trust policy says about who may assume it. Delegation to the
+/// account (`arn:aws:iam::ACCOUNT:root`, the bare account id, or `*`) admits any
+/// principal of the account whose own policies allow `sts:AssumeRole` on the role;
+/// a principal's ARN named in the policy admits that principal alone, with no
+/// identity permission needed.
+struct TrustInfo<'t> {
+    account_allow: Tri,
+    account_deny: Tri,
+    named: Vec<(&'t str, Tri, bool)>,
+}
+
+impl<'t> TrustInfo<'t> {
+    fn new(trust: &'t PolicyDocument, account: &str, ctx: &RequestContext) -> Self {
+        let root = format!("arn:aws:iam::{account}:root");
+        let mut info = TrustInfo {
+            account_allow: Tri::False,
+            account_deny: Tri::False,
+            named: Vec::new(),
         };
-        let cond = super::condition::evaluate_all(&s.conditions, ctx);
-        if cond == Tri::False {
-            continue;
-        }
-        for (kind, value) in entries {
-            let everyone = kind == "*" || value == "*" || *value == root || value == account;
-            if kind != "AWS" && kind != "*" {
+        for s in &trust.statements {
+            if eval::action_applies(s, "sts:AssumeRole") == Tri::False {
                 continue;
             }
-            // Delegation to the account reaches only those whose policies allow the
-            // call; a named ARN reaches that principal alone.
-            let reached: Vec<(&'k str, bool)> = if everyone {
-                candidates.iter().map(|a| (*a, false)).collect()
-            } else {
-                kinds
-                    .get_key_value(value.as_str())
-                    .map(|(k, _)| (*k, true))
-                    .into_iter()
-                    .collect()
+            // NotPrincipal in a trust policy is not supported by AWS for Allow; skip it.
+            let Some((false, entries)) = &s.principal else {
+                continue;
             };
-            for (arn, named) in reached {
-                match s.effect {
-                    Effect::Allow => {
-                        let e = out.entry(arn).or_insert((Tri::False, false));
-                        e.0 = e.0.or(cond);
-                        e.1 |= named;
+            let cond = super::condition::evaluate_all(&s.conditions, ctx);
+            if cond == Tri::False {
+                continue;
+            }
+            let allow = s.effect == Effect::Allow;
+            for (kind, value) in entries {
+                if kind != "AWS" && kind != "*" {
+                    continue;
+                }
+                if kind == "*" || value == "*" || *value == root || value == account {
+                    if allow {
+                        info.account_allow = info.account_allow.or(cond);
+                    } else {
+                        info.account_deny = info.account_deny.or(cond);
                     }
-                    Effect::Deny => {
-                        let d = denied.entry(arn).or_insert(Tri::False);
-                        *d = d.or(cond);
-                    }
+                } else {
+                    info.named.push((value.as_str(), cond, allow));
                 }
             }
         }
+        info
     }
-    let mut list: Vec<(&'k str, Tri, bool)> = out
-        .into_iter()
-        .map(|(arn, (t, named))| {
-            (
-                arn,
-                t.and(denied.get(arn).copied().unwrap_or(Tri::False).not()),
-                named,
-            )
-        })
-        .filter(|(_, t, _)| *t != Tri::False)
-        .collect();
-    list.sort_by(|a, b| a.0.cmp(b.0));
-    list
-}
 
-/// Whether a set of already-found grants and denials allows the action on `resource`.
-fn grants_apply(
-    grants: &[Grant],
-    denials: &[Grant],
-    resource: &str,
-    ctx: &RequestContext,
-    limited: bool,
-) -> Tri {
-    let allow = grants
-        .iter()
-        .fold(Tri::False, |t, g| t.or(grant_applies(g, resource, ctx)));
-    let t = allow.and(grants_apply_deny(denials, resource, ctx).not());
-    if limited {
-        t.and(Tri::Unknown)
-    } else {
-        t
-    }
-}
-
-/// For a trust policy naming the principal directly: only an explicit Deny stops it.
-fn no_explicit_deny(access: Option<&&Access>, resource: &str, ctx: &RequestContext) -> Tri {
-    access.map_or(Tri::True, |a| {
-        grants_apply_deny(&a.denials, resource, ctx).not()
-    })
-}
-
-fn grant_applies(g: &Grant, resource: &str, ctx: &RequestContext) -> Tri {
-    let listed = g.resources.is_empty()
-        || g.resources
+    /// The trust policy's own verdict on one principal, and whether it names it.
+    fn admits(&self, arn: &str, has_identity_allow: Tri) -> Tri {
+        let named_allow = self
+            .named
             .iter()
-            .any(|p| super::wildcard::matches(p, resource, false));
-    Tri::from_bool(listed != g.not_resource).and(super::condition::evaluate_all(&g.conditions, ctx))
+            .filter(|(a, _, allow)| *allow && *a == arn)
+            .fold(Tri::False, |t, (_, c, _)| t.or(*c));
+        let named_deny = self
+            .named
+            .iter()
+            .filter(|(a, _, allow)| !*allow && *a == arn)
+            .fold(Tri::False, |t, (_, c, _)| t.or(*c));
+        // Named: the trust policy alone grants; delegated: the identity policy must too.
+        let allow = named_allow.or(self.account_allow.and(has_identity_allow));
+        allow.and(named_deny.or(self.account_deny).not())
+    }
 }
 
-fn grants_apply_deny(denials: &[Grant], resource: &str, ctx: &RequestContext) -> Tri {
-    denials
-        .iter()
-        .fold(Tri::False, |t, g| t.or(grant_applies(g, resource, ctx)))
+/// A principal's `sts:AssumeRole` statements, with their conditions decided once:
+/// checking them against each candidate role is then only wildcard matching.
+struct AssumeGrants<'g> {
+    allows: Vec<(&'g [String], bool, Tri)>,
+    denies: Vec<(&'g [String], bool, Tri)>,
+    limited: bool,
+}
+
+impl<'g> AssumeGrants<'g> {
+    fn new(a: &'g Access, ctx: &RequestContext) -> Self {
+        let prep = |list: &'g [Grant]| {
+            list.iter()
+                .map(|g| {
+                    (
+                        g.resources.as_slice(),
+                        g.not_resource,
+                        super::condition::evaluate_all(&g.conditions, ctx),
+                    )
+                })
+                .filter(|(_, _, t)| *t != Tri::False)
+                .collect()
+        };
+        AssumeGrants {
+            allows: prep(&a.grants),
+            denies: prep(&a.denials),
+            limited: !a.limits.is_empty(),
+        }
+    }
+    fn hit(list: &[(&[String], bool, Tri)], resource: &str) -> Tri {
+        list.iter()
+            .fold(Tri::False, |t, (resources, not_resource, cond)| {
+                let listed = resources.is_empty()
+                    || resources
+                        .iter()
+                        .any(|p| super::wildcard::matches(p, resource, false));
+                t.or(Tri::from_bool(listed != *not_resource).and(*cond))
+            })
+    }
+    fn allows(&self, resource: &str) -> Tri {
+        let t = Self::hit(&self.allows, resource);
+        if self.limited {
+            t.and(Tri::Unknown)
+        } else {
+            t
+        }
+    }
+    fn denies(&self, resource: &str) -> Tri {
+        Self::hit(&self.denies, resource)
+    }
 }
 
 /// One level of the organization's SCPs: every policy attached at that level.
@@ -512,15 +543,16 @@ impl<'a> Analyzer<'a> {
         if scp_layers.iter().any(|l| l.permits() == Tri::False) {
             return vec![];
         }
-        let mut cache: HashMap<*const PolicyDocument, DocVerdict> = HashMap::new();
+        let mut cache = VerdictCache::default();
         let mut out = Vec::new();
         for p in self.principals() {
-            let Some((decision, verdicts)) = self.decide(&p, &req, &scp_layers, &mut cache) else {
+            let Some(decision) = self.decide(&p, &req, &scp_layers, &mut cache) else {
                 continue;
             };
             let Some(word) = access_word(decision) else {
                 continue;
             };
+            let verdicts = self.verdicts(&p, &req, &cache);
             let mut grants = Vec::new();
             let mut denials = Vec::new();
             for (src, v) in p.sources.iter().zip(&verdicts) {
@@ -569,9 +601,9 @@ impl<'a> Analyzer<'a> {
                         resource,
                         context: c,
                     };
-                    let mut local = HashMap::new();
+                    let mut local = VerdictCache::default();
                     self.decide(&p, &r, &scp_layers, &mut local)
-                        .is_none_or(|(d, _)| d == Tri::False)
+                        .is_none_or(|d| d == Tri::False)
                 })
             });
             out.push(Access {
@@ -595,8 +627,8 @@ impl<'a> Analyzer<'a> {
     /// up to [`MAX_CHAIN`] hops). An edge P -> R needs R's trust policy to allow P and,
     /// unless the trust policy names P's ARN itself, P's identity policies to allow
     /// `sts:AssumeRole` on R (IAM User Guide: "Granting a user permissions to switch
-    /// roles"; "Cross-account policy evaluation logic" for same-account resource
-    /// policies naming a principal). Explicit denies on P always apply.
+    /// roles"; "Policy evaluation logic" for same-account resource-based policies
+    /// that name a principal). P's explicit denies always apply.
     fn add_role_chains(&self, out: &mut Vec<Access>, ctx: &RequestContext) {
         let roles: HashMap<&str, &crate::model::Role> = self
             .account
@@ -620,8 +652,11 @@ impl<'a> Analyzer<'a> {
             &format!("arn:aws:iam::{account}:role/*"),
             ctx,
         );
-        let by_arn: HashMap<&str, &Access> = assumers.iter().map(|a| (a.arn.as_str(), a)).collect();
-        let kinds: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
+        let prepared: HashMap<&str, AssumeGrants> = assumers
+            .iter()
+            .map(|a| (a.arn.as_str(), AssumeGrants::new(a, ctx)))
+            .collect();
+        let principals: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
             .account
             .iam
             .users
@@ -639,82 +674,92 @@ impl<'a> Analyzer<'a> {
                 )
             }))
             .collect();
-        fn kinds_key<'k>(
-            kinds: &HashMap<&'k str, (PrincipalType, &'k str, Option<&'k str>)>,
-            arn: &str,
-        ) -> Option<&'k str> {
-            kinds.get_key_value(arn).map(|(k, _)| *k)
-        }
-        let candidates: Vec<&str> = assumers
-            .iter()
-            .filter_map(|a| kinds_key(&kinds, &a.arn))
-            .collect();
         let mut known: HashSet<String> = out.iter().map(|a| a.arn.clone()).collect();
         for _hop in 0..MAX_CHAIN {
-            let mut next = Vec::new();
-            for &ti in &frontier {
-                let Some(target) = out.get(ti).cloned() else {
-                    continue;
-                };
-                let Some(role) = roles.get(target.arn.as_str()) else {
-                    continue;
-                };
-                let Some(trust) = &role.trust_policy else {
-                    continue;
-                };
-                for (p_arn, trust_t, direct) in
-                    trusted_principals(trust, &kinds, &candidates, account, ctx)
-                {
-                    if known.contains(p_arn) {
-                        continue;
-                    }
-                    let identity = if direct {
-                        no_explicit_deny(by_arn.get(p_arn), &role.arn, ctx)
-                    } else {
-                        by_arn.get(p_arn).map_or(Tri::False, |a| {
-                            grants_apply(
-                                &a.grants,
-                                &a.denials,
-                                &role.arn,
-                                ctx,
-                                !a.limits.is_empty(),
-                            )
-                        })
-                    };
-                    let edge = trust_t.and(identity);
-                    let target_t = if target.access == "allowed" {
+            let mut targets: Vec<(Access, &crate::model::Role, TrustInfo, Tri)> = frontier
+                .iter()
+                .filter_map(|&i| {
+                    let target = out.get(i)?.clone();
+                    let role = *roles.get(target.arn.as_str())?;
+                    let info = TrustInfo::new(role.trust_policy.as_ref()?, account, ctx);
+                    let t = if target.access == "allowed" {
                         Tri::True
                     } else {
                         Tri::Unknown
                     };
-                    let Some(word) = access_word(edge.and(target_t)) else {
-                        continue;
+                    Some((target, role, info, t))
+                })
+                .collect();
+            // Definite targets first, so most candidates stop at their first edge.
+            targets
+                .sort_by_key(|(_, _, info, t)| (*t != Tri::True, info.account_allow != Tri::True));
+            // Who might reach a target: the principals it names, and, for targets that
+            // delegate to the account, every principal allowed sts:AssumeRole.
+            let mut candidates: Vec<&str> = targets
+                .iter()
+                .flat_map(|(_, _, t, _)| t.named.iter().map(|(a, _, _)| *a))
+                .collect();
+            if targets
+                .iter()
+                .any(|(_, _, t, _)| t.account_allow != Tri::False)
+            {
+                candidates.extend(assumers.iter().map(|a| a.arn.as_str()));
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let mut next = Vec::new();
+            for p_arn in candidates {
+                if known.contains(p_arn) {
+                    continue;
+                }
+                let Some(&(kind, name, file)) = principals.get(p_arn) else {
+                    continue;
+                };
+                let identity = prepared.get(p_arn);
+                // The best edge into any target: definite beats conditional.
+                let mut best: Option<(Tri, &Access)> = None;
+                for (target, role, info, target_t) in &targets {
+                    let (has_allow, denied) = match identity {
+                        Some(c) => (c.allows(&role.arn), c.denies(&role.arn)),
+                        None => (Tri::False, Tri::False),
                     };
-                    let Some(&(kind, name, file)) = kinds.get(p_arn) else {
+                    let t = info
+                        .admits(p_arn, has_allow)
+                        .and(denied.not())
+                        .and(*target_t);
+                    if t == Tri::False {
                         continue;
-                    };
-                    let mut via = vec![p_arn.to_string()];
-                    if target.via.is_empty() {
-                        via.push(target.arn.clone());
-                    } else {
-                        via.extend(target.via.iter().cloned());
                     }
-                    known.insert(p_arn.to_string());
-                    out.push(Access {
-                        arn: p_arn.to_string(),
-                        principal_type: kind,
-                        name: name.to_string(),
-                        access: word,
-                        grants: target.grants.clone(),
-                        denials: target.denials.clone(),
-                        limits: target.limits.clone(),
-                        mfa_required: None,
-                        via,
-                        file: file.map(str::to_string),
-                    });
-                    if kind == PrincipalType::Role {
-                        next.push(out.len() - 1);
+                    if best.is_none_or(|(b, _)| b == Tri::Unknown && t == Tri::True) {
+                        best = Some((t, target));
                     }
+                    if t == Tri::True {
+                        break;
+                    }
+                }
+                let Some((t, target)) = best else { continue };
+                let Some(word) = access_word(t) else { continue };
+                let mut via = vec![p_arn.to_string()];
+                if target.via.is_empty() {
+                    via.push(target.arn.clone());
+                } else {
+                    via.extend(target.via.iter().cloned());
+                }
+                known.insert(p_arn.to_string());
+                out.push(Access {
+                    arn: p_arn.to_string(),
+                    principal_type: kind,
+                    name: name.to_string(),
+                    access: word,
+                    grants: target.grants.clone(),
+                    denials: target.denials.clone(),
+                    limits: target.limits.clone(),
+                    mfa_required: None,
+                    via,
+                    file: file.map(str::to_string),
+                });
+                if kind == PrincipalType::Role {
+                    next.push(out.len() - 1);
                 }
             }
             if next.is_empty() {
@@ -724,27 +769,27 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// The decision for one principal, with each source's verdict (None: no Allow anywhere).
+    /// The decision for one principal (None: no Allow anywhere). Shared documents'
+    /// verdicts are cached by address and read in place, never copied.
     fn decide(
         &self,
         p: &Principal<'a>,
         req: &Request,
         scp_layers: &[Layer],
-        cache: &mut HashMap<*const PolicyDocument, DocVerdict>,
-    ) -> Option<(Tri, Vec<DocVerdict>)> {
+        cache: &mut VerdictCache,
+    ) -> Option<Tri> {
         let mut identity = Layer::EMPTY;
-        let mut verdicts = Vec::with_capacity(p.sources.len());
         for src in &p.sources {
-            let v = match src.doc() {
-                None => DocVerdict::default(),
-                Some(doc) if src.shared() => cache
-                    .entry(doc as *const PolicyDocument)
-                    .or_insert_with(|| eval::evaluate_document(doc, req))
-                    .clone(),
-                Some(doc) => eval::evaluate_document(doc, req),
+            let Some(doc) = src.doc() else { continue };
+            identity = if src.shared() {
+                identity.add(
+                    cache
+                        .entry(doc as *const PolicyDocument as usize)
+                        .or_insert_with(|| eval::evaluate_document(doc, req)),
+                )
+            } else {
+                identity.add(&eval::evaluate_document(doc, req))
             };
-            identity = identity.add(&v);
-            verdicts.push(v);
         }
         if identity.allow == Tri::False {
             return None;
@@ -763,7 +808,21 @@ impl<'a> Analyzer<'a> {
             );
         }
         layers.extend_from_slice(scp_layers);
-        Some((eval::decide(&layers), verdicts))
+        Some(eval::decide(&layers))
+    }
+
+    /// Each source's verdict, for a principal that has the access (to list its grants).
+    fn verdicts(&self, p: &Principal<'a>, req: &Request, cache: &VerdictCache) -> Vec<DocVerdict> {
+        p.sources
+            .iter()
+            .map(|src| match src.doc() {
+                None => DocVerdict::default(),
+                Some(doc) => match cache.get(&(doc as *const PolicyDocument as usize)) {
+                    Some(v) => v.clone(),
+                    None => eval::evaluate_document(doc, req),
+                },
+            })
+            .collect()
     }
 
     /// Every Allow statement in use whose action covers `action`, with no regard to
