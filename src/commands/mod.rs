@@ -172,9 +172,15 @@ impl PhaseTimer {
     pub fn lap(&mut self, phase: &str) {
         if let Some(last) = self.last {
             let now = std::time::Instant::now();
+            // Resident memory after the phase, from /proc where there is one.
+            let rss_mib = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .map(|pages| pages * 4096 / (1024 * 1024));
             eprintln!(
-                "timing: {phase:<16} {:>8.1} ms",
-                (now - last).as_secs_f64() * 1000.0
+                "timing: {phase:<16} {:>8.1} ms  rss {} MiB",
+                (now - last).as_secs_f64() * 1000.0,
+                rss_mib.map_or("?".to_string(), |m| m.to_string())
             );
             self.last = Some(now);
         }

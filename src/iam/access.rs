@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::condition::Condition;
 use super::context::RequestContext;
 use super::eval::{self, DocVerdict, Layer, Request};
-use super::policy::{Effect, Matcher, PolicyDocument, Statement};
+use super::policy::{Effect, Matcher, Pattern, PolicyDocument, Statement};
 use super::tri::Tri;
 use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
 
@@ -111,8 +111,8 @@ impl<'t> TrustInfo<'t> {
 /// A principal's `sts:AssumeRole` statements, with their conditions decided once:
 /// checking them against each candidate role is then only wildcard matching.
 struct AssumeGrants<'g> {
-    allows: Vec<(&'g [String], bool, Tri)>,
-    denies: Vec<(&'g [String], bool, Tri)>,
+    allows: Vec<(&'g [Pattern], bool, Tri)>,
+    denies: Vec<(&'g [Pattern], bool, Tri)>,
     limited: bool,
 }
 
@@ -136,7 +136,7 @@ impl<'g> AssumeGrants<'g> {
             limited: !a.limits.is_empty(),
         }
     }
-    fn hit(list: &[(&[String], bool, Tri)], resource: &str) -> Tri {
+    fn hit(list: &[(&[Pattern], bool, Tri)], resource: &str) -> Tri {
         list.iter()
             .fold(Tri::False, |t, (resources, not_resource, cond)| {
                 let listed = resources.is_empty()
@@ -146,6 +146,29 @@ impl<'g> AssumeGrants<'g> {
                 t.or(Tri::from_bool(listed != *not_resource).and(*cond))
             })
     }
+    /// Indices of the targets (sorted by ARN) that an Allow's resources may match.
+    fn reachable(&self, sorted: &[(&str, usize)], out: &mut Vec<usize>) {
+        for (resources, not_resource, _) in &self.allows {
+            if *not_resource || resources.is_empty() {
+                out.extend(sorted.iter().map(|(_, i)| *i));
+                return;
+            }
+            for pattern in resources.iter() {
+                let prefix = pattern.split(['*', '?']).next().unwrap_or_default();
+                let start = sorted.partition_point(|(arn, _)| *arn < prefix);
+                out.extend(
+                    sorted
+                        .get(start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .take_while(|(arn, _)| arn.starts_with(prefix))
+                        .filter(|(arn, _)| super::wildcard::matches(pattern, arn, false))
+                        .map(|(_, i)| *i),
+                );
+            }
+        }
+    }
+
     fn allows(&self, resource: &str) -> Tri {
         let t = Self::hit(&self.allows, resource);
         if self.limited {
@@ -204,11 +227,11 @@ pub struct Grant {
     pub line: Option<u32>,
     pub effect: &'static str,
     /// The Action (or, with `not_action`, NotAction) patterns of the statement.
-    pub actions: Vec<String>,
+    pub actions: Vec<Pattern>,
     pub not_action: bool,
     /// The patterns that matched the queried action (empty for NotAction).
-    pub matched_actions: Vec<String>,
-    pub resources: Vec<String>,
+    pub matched_actions: Vec<Pattern>,
+    pub resources: Vec<Pattern>,
     pub not_resource: bool,
     pub conditions: Vec<Condition>,
     /// Conditions the request context leaves undecided.
@@ -707,6 +730,18 @@ impl<'a> Analyzer<'a> {
             }
             candidates.sort_unstable();
             candidates.dedup();
+            let mut by_arn_sorted: Vec<(&str, usize)> = targets
+                .iter()
+                .enumerate()
+                .map(|(i, (_, r, _, _))| (r.arn.as_str(), i))
+                .collect();
+            by_arn_sorted.sort_unstable();
+            let mut named_index: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, (_, _, info, _)) in targets.iter().enumerate() {
+                for (arn, _, _) in &info.named {
+                    named_index.entry(arn).or_default().push(i);
+                }
+            }
             let mut next = Vec::new();
             for p_arn in candidates {
                 if known.contains(p_arn) {
@@ -716,9 +751,20 @@ impl<'a> Analyzer<'a> {
                     continue;
                 };
                 let identity = prepared.get(p_arn);
+                // Only targets that could admit this principal are tried: those naming
+                // it, and those its sts:AssumeRole resources can match, found by the
+                // patterns' literal prefixes in the sorted ARNs.
+                let mut reachable: Vec<usize> = named_index.get(p_arn).cloned().unwrap_or_default();
+                if let Some(c) = identity {
+                    c.reachable(&by_arn_sorted, &mut reachable);
+                }
+                reachable.sort_unstable();
+                reachable.dedup();
                 // The best edge into any target: definite beats conditional.
                 let mut best: Option<(Tri, &Access)> = None;
-                for (target, role, info, target_t) in &targets {
+                for (target, role, info, target_t) in
+                    reachable.iter().filter_map(|&i| targets.get(i))
+                {
                     let (has_allow, denied) = match identity {
                         Some(c) => (c.allows(&role.arn), c.denies(&role.arn)),
                         None => (Tri::False, Tri::False),

@@ -20,7 +20,7 @@
 //! management-account exemptions from SCPs.
 use super::condition::{self, Condition};
 use super::context::RequestContext;
-use super::policy::{Effect, Matcher, PolicyDocument, Statement};
+use super::policy::{Effect, Matcher, Pattern, PolicyDocument, Statement};
 use super::tri::Tri;
 use super::wildcard;
 
@@ -37,7 +37,7 @@ fn is_pattern(s: &str) -> bool {
 }
 
 /// Does a positive list (`Action`, `Resource`) apply to the queried value or set?
-fn list_applies(patterns: &[String], query: &str, ci: bool, effect: Effect) -> Tri {
+fn list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect) -> Tri {
     if !is_pattern(query) {
         return Tri::from_bool(patterns.iter().any(|p| wildcard::matches(p, query, ci)));
     }
@@ -56,7 +56,7 @@ fn list_applies(patterns: &[String], query: &str, ci: bool, effect: Effect) -> T
 }
 
 /// `NotAction`/`NotResource`: applies to everything the list does not match.
-fn not_list_applies(patterns: &[String], query: &str, ci: bool, effect: Effect) -> Tri {
+fn not_list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect) -> Tri {
     if !is_pattern(query) {
         return Tri::from_bool(!patterns.iter().any(|p| wildcard::matches(p, query, ci)));
     }

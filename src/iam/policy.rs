@@ -10,7 +10,12 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
+use compact_str::CompactString;
+
 use super::condition::Condition;
+
+/// A pattern of an Action, Resource or Principal list.
+pub type Pattern = CompactString;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Effect {
@@ -22,12 +27,12 @@ pub enum Effect {
 /// AWS allows exactly one of each pair in a statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Matcher {
-    Is(Vec<String>),
-    Not(Vec<String>),
+    Is(Vec<Pattern>),
+    Not(Vec<Pattern>),
 }
 
 impl Matcher {
-    pub fn patterns(&self) -> &[String] {
+    pub fn patterns(&self) -> &[Pattern] {
         match self {
             Matcher::Is(v) | Matcher::Not(v) => v,
         }
@@ -89,26 +94,23 @@ impl PolicyDocument {
 struct StrOrSeq;
 
 impl<'de> Visitor<'de> for StrOrSeq {
-    type Value = Vec<String>;
+    type Value = Vec<Pattern>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string or a list of strings")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(vec![v.to_owned()])
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(vec![v])
+        Ok(vec![Pattern::from(v)])
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(2));
         while let Some(s) = seq.next_element::<ScalarString>()? {
-            out.push(s.0);
+            out.push(Pattern::from(s.0));
         }
         Ok(out)
     }
 }
 
-struct StringList(Vec<String>);
+struct StringList(Vec<Pattern>);
 impl<'de> Deserialize<'de> for StringList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(StrOrSeq).map(StringList)
@@ -260,7 +262,7 @@ impl<'de> Deserialize<'de> for PrincipalBlock {
                 while let Some(kind) = map.next_key::<String>()? {
                     let values: StringList = map.next_value()?;
                     for v in values.0 {
-                        out.push((kind.clone(), v));
+                        out.push((kind.clone(), v.into()));
                     }
                 }
                 Ok(out)
@@ -422,7 +424,7 @@ impl<'de> Deserialize<'de> for PolicyDocument {
 // Serialization back to AWS's own document shape, for snapshots and reports.
 // ---------------------------------------------------------------------------
 
-fn ser_list<S: SerializeMap>(m: &mut S, key: &str, v: &[String]) -> Result<(), S::Error> {
+fn ser_list<S: SerializeMap>(m: &mut S, key: &str, v: &[Pattern]) -> Result<(), S::Error> {
     match v {
         [one] => m.serialize_entry(key, one),
         many => m.serialize_entry(key, many),
