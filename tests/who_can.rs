@@ -48,13 +48,17 @@ fn role_chains_boundaries_and_explicit_denies() {
     // listed for its own policy, but no user can assume it.
     assert_eq!(
         names(&list),
-        ["lambda-only", "named", "ops", "alice", "bob", "fay"]
+        ["lambda-only", "named", "ops", "alice", "bob", "fay", "gus"]
     );
     let find = |n: &str| list.iter().find(|(x, _, _)| x == n).unwrap().clone();
     assert_eq!(find("alice").2, ["alice", "ops"]);
     // bob needs no identity permission: the trust policy names his ARN.
     assert_eq!(find("bob").2, ["bob", "named", "ops"]);
     assert_eq!(find("fay").1, "conditional");
+    // gus is conditional (MFA) on his own, but may assume ops, which may stop
+    // unconditionally: the chain makes his answer definite.
+    assert_eq!(find("gus").1, "allowed");
+    assert_eq!(find("gus").2, ["gus", "ops"]);
     assert_eq!(find("ops").1, "allowed");
 }
 
@@ -145,4 +149,43 @@ fn diff_reports_gained_access_and_exit_status() {
     ]);
     assert_eq!(back.code, 0, "losing access is not a failure");
     assert!(back.stdout.contains("removed"), "{}", back.stdout);
+}
+
+#[test]
+fn principal_tags_decide_scp_conditions_on_the_shipped_example() {
+    // The workloads SCP denies StopInstances unless aws:PrincipalTag/team is ops.
+    // Every request carries the principal's own tags, so no context is needed to
+    // see that ops-oncall (tagged team=ops) keeps the access and alice does only
+    // by assuming it.
+    let r = stopguard(&[
+        "who-can",
+        "examples/account",
+        "--scp",
+        "examples/scp/root.json",
+        "--scp",
+        "examples/scp/workloads-ou.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let get = |suffix: &str| {
+        v["principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["arn"].as_str().unwrap().ends_with(suffix))
+            .cloned()
+    };
+    assert_eq!(get("role/ops-oncall").unwrap()["access"], "allowed");
+    let alice = get("user/alice").unwrap();
+    assert_eq!(alice["access"], "allowed");
+    assert!(alice["via"][1]
+        .as_str()
+        .unwrap()
+        .ends_with("role/ops-oncall"));
+    assert!(
+        get("user/bob").is_none(),
+        "bob's own grant is denied by the SCP"
+    );
 }

@@ -17,7 +17,30 @@ use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
 
 /// Document verdicts by document address: the keys are pointers, so hashing them
 /// with SipHash would be wasted work on the hottest map of the analysis.
-type VerdictCache = HashMap<usize, DocVerdict, std::hash::BuildHasherDefault<AddressHasher>>;
+type VerdictCache = HashMap<usize, Cached, std::hash::BuildHasherDefault<AddressHasher>>;
+
+enum Cached {
+    Fixed(DocVerdict),
+    /// The document reads facts about the principal (its ARN, tags, name).
+    PerPrincipal,
+}
+
+/// Whether a document's conditions (or policy variables) read facts about the
+/// principal, so that its verdict differs from one principal to the next.
+fn principal_dependent(doc: &PolicyDocument) -> bool {
+    fn about_principal(key: &str) -> bool {
+        let k = key.to_ascii_lowercase();
+        k.starts_with("aws:principal") || k == "aws:username" || k == "aws:userid"
+    }
+    doc.statements.iter().any(|s| {
+        s.conditions
+            .iter()
+            .any(|c| about_principal(&c.key) || c.values.iter().any(|v| v.contains("${")))
+            || s.resource
+                .as_ref()
+                .is_some_and(|m| m.patterns().iter().any(|p| p.contains("${")))
+    })
+}
 
 #[derive(Default)]
 struct AddressHasher(u64);
@@ -420,6 +443,8 @@ pub struct Analyzer<'a> {
 struct Principal<'a> {
     arn: &'a str,
     name: &'a str,
+    id: &'a str,
+    tags: &'a [crate::model::Tag],
     kind: PrincipalType,
     sources: Vec<Source<'a>>,
     boundary: Option<&'a str>,
@@ -495,6 +520,8 @@ impl<'a> Analyzer<'a> {
             out.push(Principal {
                 arn: &u.arn,
                 name: &u.name,
+                id: &u.id,
+                tags: &u.tags,
                 kind: PrincipalType::User,
                 sources,
                 boundary: u.permissions_boundary.as_ref().map(|b| b.arn.as_str()),
@@ -516,6 +543,8 @@ impl<'a> Analyzer<'a> {
             out.push(Principal {
                 arn: &r.arn,
                 name: &r.name,
+                id: &r.id,
+                tags: &r.tags,
                 kind: PrincipalType::Role,
                 sources,
                 boundary: r.permissions_boundary.as_ref().map(|b| b.arn.as_str()),
@@ -575,7 +604,9 @@ impl<'a> Analyzer<'a> {
             let Some(word) = access_word(decision) else {
                 continue;
             };
-            let verdicts = self.verdicts(&p, &req, &cache);
+            let verdicts = self.verdicts(&p, &req);
+            let pctx = self.principal_context(&p, ctx);
+            let ctx = &pctx;
             let mut grants = Vec::new();
             let mut denials = Vec::new();
             for (src, v) in p.sources.iter().zip(&verdicts) {
@@ -697,7 +728,13 @@ impl<'a> Analyzer<'a> {
                 )
             }))
             .collect();
-        let mut known: HashSet<String> = out.iter().map(|a| a.arn.clone()).collect();
+        // Principals already listed: a definite answer is final; a conditional one may
+        // still become definite through a role it can assume.
+        let mut known: HashMap<String, (usize, &'static str)> = out
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.arn.clone(), (i, a.access)))
+            .collect();
         for _hop in 0..MAX_CHAIN {
             let mut targets: Vec<(Access, &crate::model::Role, TrustInfo, Tri)> = frontier
                 .iter()
@@ -744,7 +781,8 @@ impl<'a> Analyzer<'a> {
             }
             let mut next = Vec::new();
             for p_arn in candidates {
-                if known.contains(p_arn) {
+                let existing = known.get(p_arn).copied();
+                if existing.is_some_and(|(_, access)| access == "allowed") {
                     continue;
                 }
                 let Some(&(kind, name, file)) = principals.get(p_arn) else {
@@ -791,7 +829,23 @@ impl<'a> Analyzer<'a> {
                 } else {
                     via.extend(target.via.iter().cloned());
                 }
-                known.insert(p_arn.to_string());
+                if let Some((index, _)) = existing {
+                    // Conditional on its own, definite through the role: upgrade it,
+                    // keeping its own grants beside the role's.
+                    if t == Tri::True {
+                        if let Some(a) = out.get_mut(index) {
+                            a.access = word;
+                            a.via = via;
+                            // Without MFA through the role unless its trust policy
+                            // says otherwise: left to the role's own analysis.
+                            a.mfa_required = None;
+                            a.grants.extend(target.grants.iter().cloned());
+                        }
+                        known.insert(p_arn.to_string(), (index, word));
+                    }
+                    continue;
+                }
+                known.insert(p_arn.to_string(), (out.len(), word));
                 out.push(Access {
                     arn: p_arn.to_string(),
                     principal_type: kind,
@@ -815,8 +869,43 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// The decision for one principal (None: no Allow anywhere). Shared documents'
-    /// verdicts are cached by address and read in place, never copied.
+    /// What every request by this principal carries, whatever the caller asked:
+    /// the IAM global condition keys about the principal itself (IAM User Guide,
+    /// "AWS global condition context keys": aws:PrincipalArn, aws:PrincipalAccount,
+    /// aws:PrincipalType, aws:PrincipalTag/key, aws:username and aws:userid for users).
+    /// A role acts through a session, whose aws:PrincipalArn is the role's ARN.
+    fn principal_context(&self, p: &Principal<'a>, base: &RequestContext) -> RequestContext {
+        let mut facts = vec![
+            ("aws:PrincipalArn".to_string(), vec![p.arn.to_string()]),
+            (
+                "aws:PrincipalType".to_string(),
+                vec![match p.kind {
+                    PrincipalType::User => "User".to_string(),
+                    PrincipalType::Role => "AssumedRole".to_string(),
+                }],
+            ),
+        ];
+        if let Some(account) = p.arn.split(':').nth(4).filter(|a| !a.is_empty()) {
+            facts.push((
+                "aws:PrincipalAccount".to_string(),
+                vec![account.to_string()],
+            ));
+        }
+        if p.kind == PrincipalType::User {
+            facts.push(("aws:username".to_string(), vec![p.name.to_string()]));
+            if !p.id.is_empty() {
+                facts.push(("aws:userid".to_string(), vec![p.id.to_string()]));
+            }
+        }
+        for t in p.tags {
+            facts.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
+        }
+        base.with_defaults(facts)
+    }
+
+    /// The decision for one principal (None: no Allow anywhere). Verdicts of shared
+    /// documents are cached by address and read in place, unless a document
+    /// depends on who the principal is; those are evaluated per principal.
     fn decide(
         &self,
         p: &Principal<'a>,
@@ -824,28 +913,50 @@ impl<'a> Analyzer<'a> {
         scp_layers: &[Layer],
         cache: &mut VerdictCache,
     ) -> Option<Tri> {
+        let mut pctx: Option<RequestContext> = None;
         let mut identity = Layer::EMPTY;
         for src in &p.sources {
             let Some(doc) = src.doc() else { continue };
-            identity = if src.shared() {
-                identity.add(
-                    cache
-                        .entry(doc as *const PolicyDocument as usize)
-                        .or_insert_with(|| eval::evaluate_document(doc, req)),
-                )
+            let key = doc as *const PolicyDocument as usize;
+            let cached = if src.shared() {
+                cache.entry(key).or_insert_with(|| {
+                    if principal_dependent(doc) {
+                        Cached::PerPrincipal
+                    } else {
+                        Cached::Fixed(eval::evaluate_document(doc, req))
+                    }
+                })
             } else {
-                identity.add(&eval::evaluate_document(doc, req))
+                &Cached::PerPrincipal
+            };
+            identity = match cached {
+                Cached::Fixed(v) => identity.add(v),
+                Cached::PerPrincipal => {
+                    let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
+                    identity.add(&eval::evaluate_document(
+                        doc,
+                        &Request {
+                            context: c,
+                            ..req.clone()
+                        },
+                    ))
+                }
             };
         }
         if identity.allow == Tri::False {
             return None;
         }
+        let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
+        let preq = Request {
+            context: c,
+            ..req.clone()
+        };
         let mut layers = Vec::with_capacity(2 + scp_layers.len());
         layers.push(identity);
         if let Some(b) = p.boundary {
             layers.push(
                 match self.managed.get(b).and_then(|m| m.default_document()) {
-                    Some(d) => Layer::EMPTY.add(&eval::evaluate_document(d, req)),
+                    Some(d) => Layer::EMPTY.add(&eval::evaluate_document(d, &preq)),
                     None => Layer {
                         allow: Tri::Unknown,
                         deny: Tri::False,
@@ -853,20 +964,43 @@ impl<'a> Analyzer<'a> {
                 },
             );
         }
-        layers.extend_from_slice(scp_layers);
+        if self.scps_principal_dependent() {
+            layers.extend(self.scp_layers(&preq));
+        } else {
+            layers.extend_from_slice(scp_layers);
+        }
         Some(eval::decide(&layers))
     }
 
+    fn scps_principal_dependent(&self) -> bool {
+        self.scps
+            .iter()
+            .any(|l| l.policies.iter().any(|(_, d)| principal_dependent(d)))
+    }
+
+    fn scp_layers(&self, req: &Request) -> Vec<Layer> {
+        self.scps
+            .iter()
+            .map(|level| {
+                level.policies.iter().fold(Layer::EMPTY, |l, (_, d)| {
+                    l.add(&eval::evaluate_document(d, req))
+                })
+            })
+            .collect()
+    }
+
     /// Each source's verdict, for a principal that has the access (to list its grants).
-    fn verdicts(&self, p: &Principal<'a>, req: &Request, cache: &VerdictCache) -> Vec<DocVerdict> {
+    fn verdicts(&self, p: &Principal<'a>, req: &Request) -> Vec<DocVerdict> {
+        let c = self.principal_context(p, req.context);
+        let preq = Request {
+            context: &c,
+            ..req.clone()
+        };
         p.sources
             .iter()
             .map(|src| match src.doc() {
                 None => DocVerdict::default(),
-                Some(doc) => match cache.get(&(doc as *const PolicyDocument as usize)) {
-                    Some(v) => v.clone(),
-                    None => eval::evaluate_document(doc, req),
-                },
+                Some(doc) => eval::evaluate_document(doc, &preq),
             })
             .collect()
     }

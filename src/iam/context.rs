@@ -104,6 +104,18 @@ impl RequestContext {
         out
     }
 
+    /// A copy with several keys set at once; keys the caller has already set in
+    /// `self` win, so facts given on the command line override derived ones.
+    pub fn with_defaults(&self, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        let mut out = self.clone();
+        for (k, v) in values {
+            out.entries
+                .entry(fold(&k).into_owned())
+                .or_insert(Entry::Present(v));
+        }
+        out
+    }
+
     /// A copy in which `key` is known to be absent.
     pub fn with_absent(&self, key: &str) -> Self {
         let mut out = self.clone();
