@@ -604,7 +604,7 @@ impl<'a> Analyzer<'a> {
             let Some(word) = access_word(decision) else {
                 continue;
             };
-            let verdicts = self.verdicts(&p, &req);
+            let verdicts = self.verdicts(&p, &req, &cache);
             let pctx = self.principal_context(&p, ctx);
             let ctx = &pctx;
             let mut grants = Vec::new();
@@ -918,6 +918,7 @@ impl<'a> Analyzer<'a> {
         for src in &p.sources {
             let Some(doc) = src.doc() else { continue };
             let key = doc as *const PolicyDocument as usize;
+            let owned;
             let cached = if src.shared() {
                 cache.entry(key).or_insert_with(|| {
                     if principal_dependent(doc) {
@@ -927,7 +928,12 @@ impl<'a> Analyzer<'a> {
                     }
                 })
             } else {
-                &Cached::PerPrincipal
+                owned = if principal_dependent(doc) {
+                    Cached::PerPrincipal
+                } else {
+                    Cached::Fixed(eval::evaluate_document(doc, req))
+                };
+                &owned
             };
             identity = match cached {
                 Cached::Fixed(v) => identity.add(v),
@@ -990,7 +996,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Each source's verdict, for a principal that has the access (to list its grants).
-    fn verdicts(&self, p: &Principal<'a>, req: &Request) -> Vec<DocVerdict> {
+    fn verdicts(&self, p: &Principal<'a>, req: &Request, cache: &VerdictCache) -> Vec<DocVerdict> {
         let c = self.principal_context(p, req.context);
         let preq = Request {
             context: &c,
@@ -1000,7 +1006,10 @@ impl<'a> Analyzer<'a> {
             .iter()
             .map(|src| match src.doc() {
                 None => DocVerdict::default(),
-                Some(doc) => eval::evaluate_document(doc, &preq),
+                Some(doc) => match cache.get(&(doc as *const PolicyDocument as usize)) {
+                    Some(Cached::Fixed(v)) => v.clone(),
+                    _ => eval::evaluate_document(doc, &preq),
+                },
             })
             .collect()
     }
