@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             context_file,
             format,
             output,
+            no_escalation,
         } => commands::who_can::run(
             &input,
             &action,
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             context_file.as_deref(),
             format,
             output.as_deref(),
+            !no_escalation,
         ),
         Command::Test {
             dirs,

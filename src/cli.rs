@@ -105,6 +105,10 @@ pub enum Command {
         /// Write the result to FILE (atomically) instead of stdout
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Leave out principals that could only grant themselves the access
+        /// (iam:PutUserPolicy on itself, iam:PassRole to a service, ...)
+        #[arg(long)]
+        no_escalation: bool,
     },
     /// Principals that gain or lose an action between two states (exit 1 on a gain)
     Diff {

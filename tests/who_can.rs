@@ -189,3 +189,58 @@ fn principal_tags_decide_scp_conditions_on_the_shipped_example() {
         "bob's own grant is denied by the SCP"
     );
 }
+
+#[test]
+fn privilege_escalation_paths_respect_the_boundary() {
+    let r = stopguard(&[
+        "who-can",
+        "tests/fixtures/escalation/authz.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let esc: Vec<(String, String)> = v["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p["name"].as_str()?.to_string(),
+                p["escalation"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let names: Vec<&str> = esc.iter().map(|(n, _)| n.as_str()).collect();
+    // bounded may rewrite its own policy, but its boundary allows only s3: no path.
+    // nobody may write another user's policy only.
+    assert_eq!(names, ["joiner", "passer", "selfput", "versioner"]);
+    let why = |n: &str| esc.iter().find(|(x, _)| x == n).unwrap().1.clone();
+    assert_eq!(why("selfput"), "iam:PutUserPolicy on itself");
+    assert!(
+        why("joiner").starts_with("iam:AddUserToGroup into"),
+        "{}",
+        why("joiner")
+    );
+    assert!(
+        why("passer").contains("ec2.amazonaws.com"),
+        "{}",
+        why("passer")
+    );
+    assert!(
+        why("versioner").starts_with("iam:CreatePolicyVersion on"),
+        "{}",
+        why("versioner")
+    );
+    let plain = stopguard(&[
+        "who-can",
+        "tests/fixtures/escalation/authz.json",
+        "--no-escalation",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        json(&plain.stdout)["principals"].as_array().unwrap().len(),
+        1
+    );
+}

@@ -91,7 +91,18 @@ fn render_text(
         } else {
             format!(" via {}", a.via.join(" -> "))
         };
-        writeln!(w, "{} {}{}", neutralise(&a.arn), a.access, chain)?;
+        let how = match &a.escalation {
+            Some(e) => format!(" by privilege escalation: {e}"),
+            None => String::new(),
+        };
+        writeln!(
+            w,
+            "{} {}{}{}",
+            neutralise(&a.arn),
+            a.access,
+            chain,
+            neutralise(&how)
+        )?;
         for g in &a.grants {
             writeln!(w, "    grant: {}", neutralise(&describe(g)))?;
             for c in &g.open_conditions {
@@ -119,13 +130,29 @@ pub fn run(
     context_file: Option<&Path>,
     format: Format,
     output: Option<&Path>,
+    escalation: bool,
 ) -> Result<ExitStatus> {
     let ctx = request_context(context_pairs, context_file)?;
     let (account, scps) = super::load_account(args)?;
     let resource = resource
         .map(str::to_string)
         .unwrap_or_else(|| input::any_instance(&account));
-    let list = Analyzer::new(&account, &scps).who_can(action, &resource, &ctx);
+    let analyzer = Analyzer::new(&account, &scps);
+    let mut list = analyzer.who_can(action, &resource, &ctx);
+    if escalation {
+        let more = analyzer.escalations(action, &resource, &ctx, &list);
+        for m in more {
+            match list.iter_mut().find(|a| a.arn == m.arn) {
+                // Conditional on its own, definite by escalating: say both.
+                Some(existing) => {
+                    existing.access = m.access;
+                    existing.escalation = m.escalation;
+                }
+                None => list.push(m),
+            }
+        }
+        list.sort_by(|a, b| a.arn.cmp(&b.arn));
+    }
     super::emit(output, |w| match format {
         Format::Json => {
             let doc = serde_json::json!({

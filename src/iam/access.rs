@@ -29,8 +29,10 @@ enum Cached {
 /// principal, so that its verdict differs from one principal to the next.
 fn principal_dependent(doc: &PolicyDocument) -> bool {
     fn about_principal(key: &str) -> bool {
-        let k = key.to_ascii_lowercase();
-        k.starts_with("aws:principal") || k == "aws:username" || k == "aws:userid"
+        key.get(..13)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:principal"))
+            || key.eq_ignore_ascii_case("aws:username")
+            || key.eq_ignore_ascii_case("aws:userid")
     }
     doc.statements.iter().any(|s| {
         s.conditions
@@ -131,16 +133,17 @@ impl<'t> TrustInfo<'t> {
     }
 }
 
-/// A principal's `sts:AssumeRole` statements, with their conditions decided once:
-/// checking them against each candidate role is then only wildcard matching.
-struct AssumeGrants<'g> {
+/// A principal's statements for one action (`sts:AssumeRole`, `iam:PutUserPolicy`...),
+/// with their conditions decided once: checking them against each candidate
+/// resource is then only wildcard matching.
+pub(crate) struct ActionGrants<'g> {
     allows: Vec<(&'g [Pattern], bool, Tri)>,
     denies: Vec<(&'g [Pattern], bool, Tri)>,
     limited: bool,
 }
 
-impl<'g> AssumeGrants<'g> {
-    fn new(a: &'g Access, ctx: &RequestContext) -> Self {
+impl<'g> ActionGrants<'g> {
+    pub(crate) fn new(a: &'g Access, ctx: &RequestContext) -> Self {
         let prep = |list: &'g [Grant]| {
             list.iter()
                 .map(|g| {
@@ -153,7 +156,7 @@ impl<'g> AssumeGrants<'g> {
                 .filter(|(_, _, t)| *t != Tri::False)
                 .collect()
         };
-        AssumeGrants {
+        ActionGrants {
             allows: prep(&a.grants),
             denies: prep(&a.denials),
             limited: !a.limits.is_empty(),
@@ -192,7 +195,7 @@ impl<'g> AssumeGrants<'g> {
         }
     }
 
-    fn allows(&self, resource: &str) -> Tri {
+    pub(crate) fn allows(&self, resource: &str) -> Tri {
         let t = Self::hit(&self.allows, resource);
         if self.limited {
             t.and(Tri::Unknown)
@@ -200,7 +203,7 @@ impl<'g> AssumeGrants<'g> {
             t
         }
     }
-    fn denies(&self, resource: &str) -> Tri {
+    pub(crate) fn denies(&self, resource: &str) -> Tri {
         Self::hit(&self.denies, resource)
     }
 }
@@ -288,6 +291,10 @@ pub struct Access {
     /// The chain of role assumptions that leads to the access, first hop first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub via: Vec<String>,
+    /// How the principal could grant itself the access it does not have yet
+    /// (privilege escalation), in words: `iam:PutUserPolicy on itself`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
@@ -437,24 +444,28 @@ pub struct Analyzer<'a> {
     managed: HashMap<&'a str, &'a ManagedPolicy>,
     groups: HashMap<&'a str, &'a Group>,
     scps: &'a [ScpLevel],
+    /// Every principal with its documents, resolved once for all queries.
+    principals: Vec<Principal<'a>>,
+    /// Addresses of the documents whose verdict depends on the principal.
+    dependent: std::collections::HashSet<usize, std::hash::BuildHasherDefault<AddressHasher>>,
 }
 
 /// A principal as the analyzer sees it.
-struct Principal<'a> {
-    arn: &'a str,
-    name: &'a str,
+pub(crate) struct Principal<'a> {
+    pub(crate) arn: &'a str,
+    pub(crate) name: &'a str,
     id: &'a str,
     tags: &'a [crate::model::Tag],
-    kind: PrincipalType,
+    pub(crate) kind: PrincipalType,
     sources: Vec<Source<'a>>,
-    boundary: Option<&'a str>,
-    file: Option<&'a str>,
+    pub(crate) boundary: Option<&'a str>,
+    pub(crate) file: Option<&'a str>,
     unknown_groups: Vec<&'a str>,
 }
 
 impl<'a> Analyzer<'a> {
     pub fn new(account: &'a Account, scps: &'a [ScpLevel]) -> Self {
-        Analyzer {
+        let mut me = Analyzer {
             account,
             managed: account
                 .iam
@@ -469,7 +480,50 @@ impl<'a> Analyzer<'a> {
                 .map(|g| (g.name.as_str(), g))
                 .collect(),
             scps,
-        }
+            principals: Vec::new(),
+            dependent: Default::default(),
+        };
+        me.principals = me.build_principals();
+        let inline = account
+            .iam
+            .users
+            .iter()
+            .flat_map(|u| u.inline_policies.iter())
+            .chain(
+                account
+                    .iam
+                    .groups
+                    .iter()
+                    .flat_map(|g| g.inline_policies.iter()),
+            )
+            .chain(
+                account
+                    .iam
+                    .roles
+                    .iter()
+                    .flat_map(|r| r.inline_policies.iter()),
+            )
+            .map(|p| &p.document);
+        let managed = account
+            .iam
+            .policies
+            .iter()
+            .filter_map(|m| m.default_document());
+        me.dependent = inline
+            .chain(managed)
+            .filter(|d| principal_dependent(d))
+            .map(|d| d as *const PolicyDocument as usize)
+            .collect();
+        me
+    }
+
+    fn is_dependent(&self, doc: &PolicyDocument) -> bool {
+        self.dependent
+            .contains(&(doc as *const PolicyDocument as usize))
+    }
+
+    pub(crate) fn principals(&self) -> &[Principal<'a>] {
+        &self.principals
     }
 
     fn managed_sources(
@@ -485,7 +539,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn principals(&self) -> Vec<Principal<'a>> {
+    fn build_principals(&self) -> Vec<Principal<'a>> {
         let mut out =
             Vec::with_capacity(self.account.iam.users.len() + self.account.iam.roles.len());
         for u in &self.account.iam.users {
@@ -571,6 +625,19 @@ impl<'a> Analyzer<'a> {
         resource: &str,
         ctx: &RequestContext,
     ) -> Vec<Access> {
+        self.who_can_direct_with(action, resource, ctx, true)
+    }
+
+    /// As [`Self::who_can_direct`]; `with_mfa` also asks, for each user, whether the
+    /// access survives without MFA (two more evaluations per user, needless when the
+    /// answer only feeds another analysis).
+    pub(crate) fn who_can_direct_with(
+        &self,
+        action: &str,
+        resource: &str,
+        ctx: &RequestContext,
+        with_mfa: bool,
+    ) -> Vec<Access> {
         let req = Request {
             action,
             resource,
@@ -598,7 +665,7 @@ impl<'a> Analyzer<'a> {
         let mut cache = VerdictCache::default();
         let mut out = Vec::new();
         for p in self.principals() {
-            let Some(decision) = self.decide(&p, &req, &scp_layers, &mut cache) else {
+            let Some(decision) = self.decide(p, &req, &scp_layers, &mut cache) else {
                 continue;
             };
             let Some(word) = access_word(decision) else {
@@ -644,7 +711,7 @@ impl<'a> Analyzer<'a> {
                     "group {g} is not in the input; its policies were not counted"
                 ));
             }
-            let mfa_required = (p.kind == PrincipalType::User).then(|| {
+            let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
                 let absent = ctx
                     .with_absent("aws:MultiFactorAuthPresent")
                     .with_absent("aws:MultiFactorAuthAge");
@@ -670,6 +737,7 @@ impl<'a> Analyzer<'a> {
                 limits,
                 mfa_required,
                 via: vec![],
+                escalation: None,
                 file: p.file.map(str::to_string),
             });
         }
@@ -701,14 +769,15 @@ impl<'a> Analyzer<'a> {
             return;
         }
         let account = self.account.account_id.as_deref().unwrap_or("*");
-        let assumers = self.who_can_direct(
+        let assumers = self.who_can_direct_with(
             "sts:AssumeRole",
             &format!("arn:aws:iam::{account}:role/*"),
             ctx,
+            false,
         );
-        let prepared: HashMap<&str, AssumeGrants> = assumers
+        let prepared: HashMap<&str, ActionGrants> = assumers
             .iter()
-            .map(|a| (a.arn.as_str(), AssumeGrants::new(a, ctx)))
+            .map(|a| (a.arn.as_str(), ActionGrants::new(a, ctx)))
             .collect();
         let principals: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
             .account
@@ -856,6 +925,7 @@ impl<'a> Analyzer<'a> {
                     limits: target.limits.clone(),
                     mfa_required: None,
                     via,
+                    escalation: None,
                     file: file.map(str::to_string),
                 });
                 if kind == PrincipalType::Role {
@@ -874,7 +944,11 @@ impl<'a> Analyzer<'a> {
     /// "AWS global condition context keys": aws:PrincipalArn, aws:PrincipalAccount,
     /// aws:PrincipalType, aws:PrincipalTag/key, aws:username and aws:userid for users).
     /// A role acts through a session, whose aws:PrincipalArn is the role's ARN.
-    fn principal_context(&self, p: &Principal<'a>, base: &RequestContext) -> RequestContext {
+    pub(crate) fn principal_context(
+        &self,
+        p: &Principal<'a>,
+        base: &RequestContext,
+    ) -> RequestContext {
         let mut facts = vec![
             ("aws:PrincipalArn".to_string(), vec![p.arn.to_string()]),
             (
@@ -921,14 +995,14 @@ impl<'a> Analyzer<'a> {
             let owned;
             let cached = if src.shared() {
                 cache.entry(key).or_insert_with(|| {
-                    if principal_dependent(doc) {
+                    if self.is_dependent(doc) {
                         Cached::PerPrincipal
                     } else {
                         Cached::Fixed(eval::evaluate_document(doc, req))
                     }
                 })
             } else {
-                owned = if principal_dependent(doc) {
+                owned = if self.is_dependent(doc) {
                     Cached::PerPrincipal
                 } else {
                     Cached::Fixed(eval::evaluate_document(doc, req))
@@ -984,7 +1058,7 @@ impl<'a> Analyzer<'a> {
             .any(|l| l.policies.iter().any(|(_, d)| principal_dependent(d)))
     }
 
-    fn scp_layers(&self, req: &Request) -> Vec<Layer> {
+    pub(crate) fn scp_layers(&self, req: &Request) -> Vec<Layer> {
         self.scps
             .iter()
             .map(|level| {
@@ -1111,6 +1185,40 @@ impl<'a> Analyzer<'a> {
             }
         }
         out
+    }
+
+    /// What the boundary and SCPs leave possible for a principal that held any
+    /// identity permission it liked: the ceiling a privilege escalation cannot rise above.
+    pub(crate) fn ceiling(&self, p: &Principal<'a>, req: &Request) -> Tri {
+        let c = self.principal_context(p, req.context);
+        let preq = Request {
+            context: &c,
+            ..req.clone()
+        };
+        let mut layers = Vec::new();
+        if let Some(b) = p.boundary {
+            layers.push(
+                match self.managed.get(b).and_then(|m| m.default_document()) {
+                    Some(d) => Layer::EMPTY.add(&eval::evaluate_document(d, &preq)),
+                    None => Layer {
+                        allow: Tri::Unknown,
+                        deny: Tri::False,
+                    },
+                },
+            );
+        }
+        layers.extend(self.scp_layers(&preq));
+        eval::decide(&layers)
+    }
+
+    /// Managed policies by ARN.
+    pub(crate) fn managed_policy(&self, arn: &str) -> Option<&'a ManagedPolicy> {
+        self.managed.get(arn).copied()
+    }
+
+    /// Groups by name.
+    pub(crate) fn group(&self, name: &str) -> Option<&'a Group> {
+        self.groups.get(name).copied()
     }
 
     /// Managed policies attached to each principal, for reports.

@@ -2,6 +2,7 @@
 pub mod access;
 pub mod condition;
 pub mod context;
+pub mod escalation;
 pub mod eval;
 pub mod policy;
 pub mod tri;
