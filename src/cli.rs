@@ -59,6 +59,10 @@ pub struct PolicyArgs {
     /// Stop a policy evaluation that runs longer than this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub policy_timeout: u64,
+    /// Also evaluate this package the conftest way: once per input file, with the
+    /// file's parsed document as `input` (package `main` always is); repeatable
+    #[arg(long, value_name = "PACKAGE")]
+    pub namespace: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -146,7 +146,7 @@ fn test_runner_reports_pass_fail_error_and_prints() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("fail_test.rego:10: the value was 2"),
+        r.stdout.contains("failing_test.rego:10: the value was 2"),
         "{}",
         r.stdout
     );
@@ -176,7 +176,7 @@ fn test_runner_filter_json_and_coverage() {
     assert_eq!(v["summary"]["passed"], 2);
     let files = v["coverage"]["files"].as_array().unwrap();
     assert_eq!(files.len(), 1, "only the folder's own policy: {files:?}");
-    assert!(files[0]["file"].as_str().unwrap().ends_with("stop.rego"));
+    assert!(files[0]["file"].as_str().unwrap().ends_with("no_bob.rego"));
     assert!(!files[0]["covered"].as_array().unwrap().is_empty());
 
     let r = stopguard(&["test", "tests/fixtures/policies/good", "--run", "alice"]);
@@ -254,4 +254,145 @@ fn builtin_pack_tests_all_pass() {
     );
     assert!(v["summary"]["passed"].as_u64().unwrap() >= 10);
     assert_eq!(r.code, 0);
+}
+
+#[test]
+fn unknown_function_is_reported_at_load_time() {
+    // The rule body fails before reaching the call on this input, so only a
+    // load-time check can catch it.
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/unknown_fn",
+        "tests/fixtures/shapes/sg.json",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("ub.rego:12:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Unknown function: 'foo.bar'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn extension_functions_run_on_the_interpreter() {
+    // net.cidr_intersects is ours (regorus lacks it); the pack falls back to the
+    // interpreter and still gets findings.
+    let dir = tempfile::tempdir().unwrap();
+    let sg = dir.path().join("sg.json");
+    std::fs::write(
+        &sg,
+        r#"{"SecurityGroups":[{"GroupId":"sg-1","GroupName":"a","IpPermissions":[{"IpProtocol":"tcp","FromPort":5432,"ToPort":5432,"IpRanges":[{"CidrIp":"10.20.0.0/16"}]}]},
+                              {"GroupId":"sg-2","GroupName":"b","IpPermissions":[{"IpProtocol":"tcp","FromPort":5432,"ToPort":5432,"IpRanges":[{"CidrIp":"192.168.0.0/16"}]}]}]}"#,
+    )
+    .unwrap();
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/cidr",
+        sg.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    assert_eq!(v["summary"]["findings"], 1);
+    assert_eq!(v["findings"][0]["resource"], "sg-1");
+}
+
+#[test]
+fn runaway_policy_is_stopped_by_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spin.rego"),
+        "# METADATA\n# title: Spin\n# custom:\n#   id: SPIN-1\n#   severity: low\npackage spin\n\nimport rego.v1\n\ndeny contains n if {\n\tsome n in numbers.range(1, 2000000)\n\tsome m in numbers.range(1, 2000000)\n\tn == m + 3000000\n}\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        dir.path().to_str().unwrap(),
+        "tests/fixtures/shapes/sg.json",
+        "--policy-timeout",
+        "1",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("spin.rego") && r.stderr.contains("time limit"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "stopped well before running to completion"
+    );
+}
+
+#[test]
+fn conftest_policies_judge_each_file_unchanged() {
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/conftest/policy",
+        "tests/fixtures/conftest/inputs",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    let deny = findings.iter().find(|f| f["kind"] == "deny").unwrap();
+    assert_eq!(deny["message"], "deployment web must run as non-root");
+    assert!(deny["file"].as_str().unwrap().ends_with("deploy.yaml"));
+    assert_eq!(deny["rule"], "main");
+    let warn = findings.iter().find(|f| f["kind"] == "warn").unwrap();
+    assert_eq!(warn["message"], "fewer than 2 replicas");
+    // A warning alone never fails the build.
+    let only_warn = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/conftest/policy",
+        "tests/fixtures/conftest/inputs/sg.json",
+    ]);
+    assert_eq!(only_warn.code, 0, "{}", only_warn.stdout);
+}
+
+#[test]
+fn contract_policies_need_metadata_and_a_matching_file_name() {
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/nometa",
+        "tests/fixtures/shapes/sg.json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("bare.rego: policy lacks a # METADATA block"),
+        "{}",
+        r.stderr
+    );
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/mismatch",
+        "tests/fixtures/shapes/sg.json",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("package custom.right_name does not match the file name wrong_name"),
+        "{}",
+        r.stderr
+    );
 }

@@ -20,7 +20,8 @@ pub fn run(
     // Policies first: a syntax error should not wait for a large export to parse.
     let mut engine = super::load_engine(policy_args)?;
     timer.lap("load policies");
-    let (account, scps) = super::load_account(input_args)?;
+    let per_file = engine.has_per_file_policies();
+    let (account, raws, scps) = super::load_account_with(input_args, per_file)?;
     timer.lap("load inputs");
     let facts = input::analyse(&account, &scps);
     timer.lap("iam analysis");
@@ -28,7 +29,11 @@ pub fn run(
     timer.lap("build input");
     let value = regorus::Value::from(doc);
     timer.lap("convert input");
-    let findings = engine.evaluate(value)?;
+    let mut findings = engine.evaluate(value)?;
+    if per_file {
+        findings.extend(engine.evaluate_files(&raws)?);
+        crate::findings::sort(&mut findings);
+    }
     timer.lap("evaluate");
     let policies = engine
         .policies

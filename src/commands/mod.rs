@@ -25,13 +25,23 @@ pub fn limits(args: &InputArgs) -> Limits {
 }
 
 pub fn load_account(args: &InputArgs) -> Result<(Account, Vec<ScpLevel>)> {
-    let account = load::load_paths(&args.inputs, &limits(args))?;
+    let (account, _, scps) = load_account_with(args, false)?;
+    Ok((account, scps))
+}
+
+/// As [`load_account`]; with `raw_documents`, also every file's parsed document, for
+/// per-file (conftest) policies.
+pub fn load_account_with(
+    args: &InputArgs,
+    raw_documents: bool,
+) -> Result<(Account, load::RawDocuments, Vec<ScpLevel>)> {
+    let (account, raws) = load::load_paths_with(&args.inputs, &limits(args), raw_documents)?;
     let scps = args
         .scp
         .iter()
         .map(|p| load_scp(p, &limits(args)))
         .collect::<Result<Vec<_>>>()?;
-    Ok((account, scps))
+    Ok((account, raws, scps))
 }
 
 /// An SCP file: `aws organizations describe-policy` output (whose `Content` is the
@@ -118,6 +128,7 @@ pub fn load_engine(args: &PolicyArgs) -> Result<PolicyEngine> {
     let data = args.data.as_deref().map(load_data).transpose()?;
     let options = engine::Options {
         timeout: std::time::Duration::from_secs(args.policy_timeout.max(1)),
+        namespaces: args.namespace.clone(),
         ..engine::Options::default()
     };
     PolicyEngine::load(

@@ -43,6 +43,9 @@ pub fn cidr_intersects(a: &str, b: &str) -> Result<bool, String> {
     Ok(na & m == nb & m)
 }
 
+/// The functions [`register`] adds, by their Rego names.
+pub const NAMES: [&str; 1] = ["net.cidr_intersects"];
+
 pub fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
     engine.add_extension(
         "net.cidr_intersects".to_string(),

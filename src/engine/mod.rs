@@ -87,6 +87,8 @@ pub struct Options {
     pub include_tests: bool,
     /// Evaluate with regorus's bytecode VM when every policy compiles for it.
     pub use_vm: bool,
+    /// Packages evaluated the conftest way, besides `main`.
+    pub namespaces: Vec<String>,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             timeout: Duration::from_secs(60),
             include_tests: false,
             use_vm: true,
+            namespaces: vec![],
         }
     }
 }
@@ -175,7 +178,11 @@ fn is_params_file(path: &str) -> bool {
 
 /// Converts a regorus error (a string carrying `--> file:line:col`) into a diagnostic
 /// pointing into the policy's source.
-pub fn rego_error(err: &anyhow::Error, sources: &[PolicySource], evaluating: bool) -> Error {
+pub fn rego_error(
+    err: &dyn std::fmt::Display,
+    sources: &[PolicySource],
+    evaluating: bool,
+) -> Error {
     let text = format!("{err:#}");
     let location = text.find("--> ").and_then(|i| {
         let rest = text.get(i + 4..)?;
@@ -222,6 +229,64 @@ pub fn rego_error(err: &anyhow::Error, sources: &[PolicySource], evaluating: boo
     }
 }
 
+/// The package's last component must be the file's name (`iam/who_may_stop.rego`
+/// holds `package ....who_may_stop`), so a policy is found where its package says.
+fn check_package_path(s: &PolicySource, package: &str) -> Option<Error> {
+    let stem = Path::new(&s.path).file_stem()?.to_str()?;
+    let last = package.rsplit('.').next().unwrap_or(package);
+    if last == stem || package == "main" {
+        return None;
+    }
+    let offset = s.text.find("package ").unwrap_or(0);
+    Some(Error::Policy {
+        message: format!(
+            "{}: package {package} does not match the file name {stem}",
+            s.path
+        ),
+        src: Some(NamedSource::new(&s.path, s.text.clone())),
+        span: Some((offset, 8 + package.len()).into()),
+        help: Some(format!(
+            "name the file {last}.rego, or end the package with .{stem}"
+        )),
+    })
+}
+
+/// A stopguard-contract policy needs METADATA naming its id, title and severity;
+/// conftest's `main` package (or `--namespace`) gets defaults instead.
+fn check_contract(s: &PolicySource, meta: Option<&Metadata>) -> Option<Error> {
+    let missing: Vec<&str> = match meta {
+        None => vec!["a # METADATA block"],
+        Some(m) => [
+            (m.custom.id.is_none(), "custom.id"),
+            (m.title.is_none(), "title"),
+            (m.custom.severity.is_none(), "custom.severity"),
+        ]
+        .into_iter()
+        .filter(|(missing, _)| *missing)
+        .map(|(_, name)| name)
+        .collect(),
+    };
+    if missing.is_empty() {
+        return None;
+    }
+    let offset = s.text.find("package ").unwrap_or(0);
+    Some(Error::Policy {
+        message: format!("{}: policy lacks {}", s.path, missing.join(", ")),
+        src: Some(NamedSource::new(&s.path, s.text.clone())),
+        span: Some((offset, 7).into()),
+        help: Some(
+            "put `# METADATA` YAML comments right above `package`: title, and custom: {id, severity, remediation}; \
+             `stopguard new policy DIR/NAME` writes a template (see docs/writing-policies.md)"
+                .into(),
+        ),
+    })
+}
+
+/// conftest's policies live in `main` unless `--namespace` names others.
+pub fn is_conftest_package(package: &str, namespaces: &[String]) -> bool {
+    package == "main" || namespaces.iter().any(|n| n == package)
+}
+
 /// Finds the package line of a module without a full parse.
 fn package_of(text: &str) -> Option<String> {
     text.lines()
@@ -250,6 +315,7 @@ pub struct PolicyEngine {
     /// functions such as `net.cidr_intersects`): the interpreter then runs it all.
     program: Option<std::sync::Arc<regorus::rvm::program::Program>>,
     data: regorus::Value,
+    namespaces: Vec<String>,
     timeout: Duration,
     pub policies: Vec<LoadedPolicy>,
     sources: Vec<PolicySource>,
@@ -279,7 +345,7 @@ impl PolicyEngine {
         let mut errors = Vec::new();
         let mut policies = Vec::new();
         let mut defaults = serde_json::Map::new();
-        let mut packages: BTreeMap<String, String> = BTreeMap::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
         let sources: Vec<PolicySource> = sources
             .into_iter()
             .filter(|s| options.include_tests || !s.is_test())
@@ -327,9 +393,20 @@ impl PolicyEngine {
             } else {
                 result_rules(&s.text)
             };
+            if let Some(e) = check_package_path(s, &package) {
+                errors.push(e);
+            }
+            if !s.is_test()
+                && !rules.is_empty()
+                && !is_conftest_package(&package, &options.namespaces)
+            {
+                if let Some(e) = check_contract(s, meta.as_ref().map(|(m, _)| m)) {
+                    errors.push(e);
+                }
+            }
             if let Some((m, span)) = &meta {
                 if let Some(id) = &m.custom.id {
-                    if let Some(other) = packages.insert(id.clone(), s.path.clone()) {
+                    if let Some(other) = ids.insert(id.clone(), s.path.clone()) {
                         errors.push(Error::Policy {
                             message: format!("{}: rule id {id} is already used by {other}", s.path),
                             src: Some(NamedSource::new(&s.path, s.text.clone())),
@@ -384,23 +461,33 @@ impl PolicyEngine {
             engine,
             program: None,
             data,
+            namespaces: options.namespaces.clone(),
             timeout: options.timeout,
             policies,
             sources,
             params,
         };
         if options.use_vm {
-            me.program = me.compile_vm();
+            me.program = me.compile_vm()?;
         }
         Ok(me)
     }
 
     /// (package, rule) pairs to evaluate, each once.
     fn entry_points(&self) -> Vec<(usize, &'static str, String)> {
+        self.entries(None)
+    }
+
+    /// Entry points of the account policies (`Some(false)`), the per-file conftest
+    /// ones (`Some(true)`), or both (`None`).
+    fn entries(&self, conftest: Option<bool>) -> Vec<(usize, &'static str, String)> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for (i, p) in self.policies.iter().enumerate() {
             if p.is_test {
+                continue;
+            }
+            if conftest.is_some_and(|c| c != is_conftest_package(&p.package, &self.namespaces)) {
                 continue;
             }
             for rule in &p.rules {
@@ -412,12 +499,43 @@ impl PolicyEngine {
         out
     }
 
-    fn compile_vm(&mut self) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    /// Compiles the pack for the VM. A call to one of our extension functions (which
+    /// only the interpreter knows) keeps the interpreter; a call to a function that
+    /// exists nowhere is an error now, at load time, not when a rule reaches it.
+    fn compile_vm(&mut self) -> Result<Option<std::sync::Arc<regorus::rvm::program::Program>>> {
         let entries = self.entry_points();
-        let first: regorus::Rc<str> = entries.first()?.2.as_str().into();
-        let compiled = self.engine.compile_with_entrypoint(&first).ok()?;
+        let Some(first) = entries.first() else {
+            return Ok(None);
+        };
+        let first: regorus::Rc<str> = first.2.as_str().into();
+        let compiled = self
+            .engine
+            .compile_with_entrypoint(&first)
+            .map_err(|e| rego_error(&e, &self.sources, false))?;
         let names: Vec<&str> = entries.iter().map(|(_, _, n)| n.as_str()).collect();
-        regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &names).ok()
+        match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &names) {
+            Ok(program) => Ok(Some(program)),
+            Err(e) => {
+                let text = format!("{e:#}");
+                let unknown = text
+                    .split("Unknown function: '")
+                    .nth(1)
+                    .and_then(|rest| rest.split('\'').next());
+                match unknown {
+                    Some(name) if !extensions::NAMES.contains(&name) => {
+                        let mut err = rego_error(&e, &self.sources, false);
+                        if let Error::Policy { help, .. } = &mut err {
+                            *help = Some(format!(
+                                "{name} is neither a Rego builtin regorus provides, a stopguard extension ({}), nor a function defined in the loaded policies",
+                                extensions::NAMES.join(", ")
+                            ));
+                        }
+                        Err(err)
+                    }
+                    _ => Ok(None),
+                }
+            }
+        }
     }
 
     /// Whether evaluation runs on the bytecode VM (false: the interpreter).
@@ -434,9 +552,40 @@ impl PolicyEngine {
         &mut self.engine
     }
 
-    /// Evaluates every policy's result rules against `input`.
+    /// Whether some policies judge each input file on its own (conftest's contract).
+    pub fn has_per_file_policies(&self) -> bool {
+        !self.entries(Some(true)).is_empty()
+    }
+
+    /// Evaluates the account policies' result rules against `input`.
     pub fn evaluate(&mut self, input: regorus::Value) -> Result<Vec<Finding>> {
-        let entries = self.entry_points();
+        let entries = self.entries(Some(false));
+        let mut findings = self.run(&entries, input, None)?;
+        crate::findings::sort(&mut findings);
+        Ok(findings)
+    }
+
+    /// Evaluates the per-file (conftest) policies against each document, as
+    /// conftest does: `input` is the file's parsed document.
+    pub fn evaluate_files(&mut self, documents: &[(String, Json)]) -> Result<Vec<Finding>> {
+        let entries = self.entries(Some(true));
+        let mut findings = Vec::new();
+        if entries.is_empty() {
+            return Ok(findings);
+        }
+        for (name, doc) in documents {
+            findings.extend(self.run(&entries, regorus::Value::from(doc.clone()), Some(name))?);
+        }
+        crate::findings::sort(&mut findings);
+        Ok(findings)
+    }
+
+    fn run(
+        &mut self,
+        entries: &[(usize, &'static str, String)],
+        input: regorus::Value,
+        file: Option<&str>,
+    ) -> Result<Vec<Finding>> {
         let mut findings = Vec::new();
         match &self.program {
             Some(program) => {
@@ -449,7 +598,7 @@ impl PolicyEngine {
                 vm.set_data(self.data.clone())
                     .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
                 vm.set_input(input);
-                for (i, rule, name) in &entries {
+                for (i, rule, name) in entries {
                     let Some(p) = self.policies.get(*i) else {
                         continue;
                     };
@@ -460,12 +609,12 @@ impl PolicyEngine {
                             src: None,
                             span: None,
                         })?;
-                    collect_findings(p, rule, &value, &mut findings);
+                    collect_findings(p, rule, &value, file, &mut findings);
                 }
             }
             None => {
                 self.engine.set_input(input);
-                for (i, rule, name) in &entries {
+                for (i, rule, name) in entries {
                     let Some(p) = self.policies.get(*i) else {
                         continue;
                     };
@@ -473,11 +622,10 @@ impl PolicyEngine {
                         .engine
                         .eval_rule(name.clone())
                         .map_err(|e| rego_error(&e, &self.sources, true))?;
-                    collect_findings(p, rule, &value, &mut findings);
+                    collect_findings(p, rule, &value, file, &mut findings);
                 }
             }
         }
-        crate::findings::sort(&mut findings);
         Ok(findings)
     }
 
@@ -516,7 +664,13 @@ fn str_field(obj: &Json, key: &str) -> Option<String> {
     }
 }
 
-fn collect_findings(p: &LoadedPolicy, rule: &str, value: &regorus::Value, out: &mut Vec<Finding>) {
+fn collect_findings(
+    p: &LoadedPolicy,
+    rule: &str,
+    value: &regorus::Value,
+    input_file: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
     let json = serde_json::to_value(value).unwrap_or(Json::Null);
     let items = match json {
         Json::Array(items) => items,
@@ -546,6 +700,11 @@ fn collect_findings(p: &LoadedPolicy, rule: &str, value: &regorus::Value, out: &
             .and_then(Json::as_str)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| p.severity(rule));
+        let resource = if resource.is_empty() {
+            input_file.map(str::to_string).unwrap_or_default()
+        } else {
+            resource
+        };
         out.push(Finding {
             rule: p.id(),
             severity,
@@ -557,7 +716,7 @@ fn collect_findings(p: &LoadedPolicy, rule: &str, value: &regorus::Value, out: &
                 .unwrap_or_default()
                 .trim_end()
                 .to_string(),
-            file,
+            file: file.or_else(|| input_file.map(str::to_string)),
             line,
             policy: p.path.clone(),
             kind: rule.to_string(),

@@ -95,6 +95,21 @@ struct Pending {
 
 /// Loads and merges every input into one account.
 pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<Account> {
+    load_paths_with(paths, limits, false).map(|(account, _)| account)
+}
+
+/// Each input file's document as parsed, for policies that judge files one by one
+/// (conftest's contract): (file name, document).
+pub type RawDocuments = Vec<(String, serde_json::Value)>;
+
+/// As [`load_paths`]; with `raw_documents`, also returns every file's document as
+/// parsed, and a document of no known AWS shape is not an error (the per-file
+/// policies judge it) but adds nothing to the account.
+pub fn load_paths_with(
+    paths: &[PathBuf],
+    limits: &Limits,
+    raw_documents: bool,
+) -> Result<(Account, RawDocuments)> {
     let files = read::expand(paths)?;
     if files.is_empty() {
         return Err(Error::usage("no input files found"));
@@ -102,11 +117,19 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<Account> {
     let mut account = Account::default();
     let mut pending = Pending::default();
     let mut errors = Vec::new();
+    let mut raws = Vec::new();
     for path in &files {
-        match read::read(path, limits).and_then(|raw| add_document(&mut account, &mut pending, raw))
-        {
-            Ok(()) => {}
-            Err(e) => errors.push(e),
+        let result = read::read(path, limits).and_then(|raw| {
+            if raw_documents {
+                raws.push((raw.name.clone(), parse_generic(&raw)?));
+            }
+            match add_document(&mut account, &mut pending, raw) {
+                Err(Error::Shape { what, .. }) if raw_documents && what == UNRECOGNISED => Ok(()),
+                other => other,
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
         }
     }
     if let Some(e) = Error::collect(errors) {
@@ -114,7 +137,24 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<Account> {
     }
     bind_pending(&mut account, pending)?;
     finish(&mut account);
-    Ok(account)
+    Ok((account, raws))
+}
+
+const UNRECOGNISED: &str = "unrecognised document";
+
+/// A document as plain data, whatever its shape.
+fn parse_generic(raw: &RawInput) -> Result<serde_json::Value> {
+    match raw.format {
+        Format::Json => serde_json::from_str(&raw.text)
+            .map_err(|e| parse_error(raw, e.to_string(), e.line(), e.column())),
+        Format::Yaml => yaml_serde::from_str(&raw.text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            parse_error(raw, e.to_string(), line, column)
+        }),
+    }
 }
 
 /// Loads inputs already in memory (tests, stdin-like sources).
@@ -330,7 +370,7 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             "give the IAM policy documents themselves, or an account export",
         ));
     }
-    Err(shape_err("unrecognised document", ACCEPTED_SHAPES))
+    Err(shape_err(UNRECOGNISED, ACCEPTED_SHAPES))
 }
 
 fn set_file<T>(items: &mut [T], file: &Arc<str>, slot: impl Fn(&mut T) -> &mut Option<Arc<str>>) {
