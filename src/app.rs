@@ -1,7 +1,7 @@
 //! Dispatch to the commands, and the one place exit statuses are decided.
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, PoliciesCommand};
+use crate::cli::{Cli, Command, NewCommand, PoliciesCommand};
 use crate::commands;
 use crate::diag::Result;
 
@@ -87,6 +87,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             commands::diff::run(&before, &after, &action, &scps, &limits, format)
         }
         Command::Input { input } => commands::input::run(&input),
+        Command::New {
+            command: NewCommand::Policy { path, id, severity },
+        } => commands::new::policy(&path, id.as_deref(), severity),
         Command::Policies { command } => match command {
             PoliciesCommand::List { policies } => commands::policies::list(&policies),
             PoliciesCommand::Show { id, policies } => commands::policies::show(&id, &policies),

@@ -159,10 +159,30 @@ pub enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Start a new policy from a template that passes its own test
+    New {
+        #[command(subcommand)]
+        command: NewCommand,
+    },
     /// List or describe the policies
     Policies {
         #[command(subcommand)]
         command: PoliciesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// Write DIR/NAME.rego and DIR/NAME_test.rego (never overwrites)
+    Policy {
+        /// Where and what, e.g. my-policies/ops_only_stop
+        path: PathBuf,
+        /// The rule id (default: the next free CUSTOM-NNN in DIR)
+        #[arg(long)]
+        id: Option<String>,
+        /// The severity the policy declares
+        #[arg(long, default_value = "medium", value_parser = parse_severity)]
+        severity: Severity,
     },
 }
 

@@ -396,3 +396,49 @@ fn contract_policies_need_metadata_and_a_matching_file_name() {
         r.stderr
     );
 }
+
+#[test]
+fn scaffolded_policy_passes_its_own_test_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("org").join("ops_only_stop");
+    let r = stopguard(&["new", "policy", target.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("CUSTOM-001"), "{}", r.stdout);
+    let folder = dir.path().join("org");
+    let t = stopguard(&["test", folder.to_str().unwrap()]);
+    assert_eq!(t.code, 0, "{}{}", t.stdout, t.stderr);
+    assert!(
+        t.stdout.contains("2 passed, 0 failed, 0 errors"),
+        "{}",
+        t.stdout
+    );
+    // A second policy gets the next id; the pair loads without a duplicate-id error.
+    let r = stopguard(&["new", "policy", folder.join("second").to_str().unwrap()]);
+    assert!(r.stdout.contains("CUSTOM-002"), "{}", r.stdout);
+    let c = stopguard(&[
+        "check",
+        "--policy",
+        folder.to_str().unwrap(),
+        "tests/fixtures/shapes/authz.json",
+        "--format",
+        "json",
+    ]);
+    let v = json(&c.stdout);
+    let custom = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CUSTOM-001")
+        .count();
+    assert_eq!(
+        custom, 1,
+        "mallory is the one user who may stop: {}",
+        c.stdout
+    );
+    // Never overwrites.
+    let again = stopguard(&["new", "policy", target.to_str().unwrap()]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"));
+    let bad = stopguard(&["new", "policy", "Bad-Name"]);
+    assert_eq!(bad.code, 2);
+}

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod diff;
 pub mod input;
+pub mod new;
 pub mod policies;
 pub mod test;
 pub mod who_can;
