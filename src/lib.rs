@@ -8,6 +8,9 @@
         clippy::indexing_slicing
     )
 )]
+// Diagnostics carry their source text for miette; they are built only on the cold
+// path that ends the run, so their size is no cost worth boxing for.
+#![allow(clippy::result_large_err)]
 pub mod app;
 pub mod cli;
 pub mod commands;

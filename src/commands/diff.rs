@@ -2,7 +2,7 @@
 //! (two exports, two snapshots, or two versions of a policy file), for CI on IAM
 //! changes. Exit status 1 when access was gained.
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -146,8 +146,8 @@ fn side(
 }
 
 pub fn run(
-    before: &PathBuf,
-    after: &PathBuf,
+    before: &Path,
+    after: &Path,
     action: &str,
     scps: &[ScpLevel],
     limits: &Limits,

@@ -122,6 +122,8 @@ fn render_text(
     Ok(())
 }
 
+// One argument per flag of the subcommand, passed straight from clap.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     args: &InputArgs,
     action: &str,

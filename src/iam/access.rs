@@ -334,7 +334,7 @@ impl<'a> Source<'a> {
             Source::File { doc, .. } => Some(doc),
         }
     }
-    fn to_ref(&self, file: Option<&str>) -> PolicyRef {
+    fn to_ref(self, file: Option<&str>) -> PolicyRef {
         match self {
             Source::Inline {
                 owner,
@@ -671,8 +671,8 @@ impl<'a> Analyzer<'a> {
             let Some(word) = access_word(decision) else {
                 continue;
             };
-            let verdicts = self.verdicts(&p, &req, &cache);
-            let pctx = self.principal_context(&p, ctx);
+            let verdicts = self.verdicts(p, &req, &cache);
+            let pctx = self.principal_context(p, ctx);
             let ctx = &pctx;
             let mut grants = Vec::new();
             let mut denials = Vec::new();
@@ -723,7 +723,7 @@ impl<'a> Analyzer<'a> {
                         context: c,
                     };
                     let mut local = VerdictCache::default();
-                    self.decide(&p, &r, &scp_layers, &mut local)
+                    self.decide(p, &r, &scp_layers, &mut local)
                         .is_none_or(|d| d == Tri::False)
                 })
             });

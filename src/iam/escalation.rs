@@ -210,7 +210,7 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            let ceiling = self.ceiling(&p, &req);
+            let ceiling = self.ceiling(p, &req);
             let mut best: Option<(Tri, String)> = paths
                 .into_iter()
                 .map(|(t, why)| (t.and(ceiling), why))

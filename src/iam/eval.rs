@@ -162,6 +162,7 @@ impl Layer {
         allow: Tri::False,
         deny: Tri::False,
     };
+    #[allow(clippy::should_implement_trait)] // not arithmetic: folds a verdict into the layer
     pub fn add(self, v: &DocVerdict) -> Layer {
         Layer {
             allow: self.allow.or(v.allow()),

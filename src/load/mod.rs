@@ -79,17 +79,20 @@ struct AnyDoc {
     planned_values: Option<serde::de::IgnoredAny>,
 }
 
+/// (file, trail ARN, basic selectors, advanced selectors)
+type PendingSelectors = (
+    String,
+    String,
+    Option<Vec<EventSelector>>,
+    Option<Vec<AdvancedEventSelector>>,
+);
+
 /// Status and selector documents name their trail late or not at all, so they are
 /// bound to trails only once every file is read.
 #[derive(Default)]
 struct Pending {
     statuses: Vec<(String, Option<String>, TrailStatus)>,
-    selectors: Vec<(
-        String,
-        String,
-        Option<Vec<EventSelector>>,
-        Option<Vec<AdvancedEventSelector>>,
-    )>,
+    selectors: Vec<PendingSelectors>,
     stop_attrs: Vec<(String, String, Option<bool>)>,
 }
 

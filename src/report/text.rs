@@ -22,7 +22,7 @@ fn severity_color(s: Severity) -> &'static str {
 }
 
 impl Text {
-    fn paint<'a>(&self, code: &'static str, s: &'a str) -> String {
+    fn paint(&self, code: &'static str, s: &str) -> String {
         if self.color {
             format!("{code}{s}{RESET}")
         } else {
