@@ -95,7 +95,7 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
         .iter()
         .map(|g| {
             json!({
-                "id": g.id, "name": g.name, "description": g.description,
+                "id": g.id, "arn": g.arn, "name": g.name, "description": g.description,
                 "vpc_id": g.vpc_id, "region": g.region, "owner_id": g.owner_id,
                 "is_default": g.name == "default",
                 "ingress": g.ingress.iter().map(permission).collect::<Vec<_>>(),

@@ -299,6 +299,14 @@ pub struct SecurityGroup {
     pub vpc_id: Option<String>,
     #[serde(default, alias = "OwnerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+    /// `SecurityGroupArn`, which newer AWS CLI output carries; the loader takes the
+    /// group's region from it when no region is given.
+    #[serde(
+        default,
+        alias = "SecurityGroupArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     #[serde(default, alias = "IpPermissions")]
@@ -507,6 +515,17 @@ pub fn tag_map(tags: &[Tag]) -> std::collections::BTreeMap<&str, &str> {
     tags.iter()
         .map(|t| (t.key.as_str(), t.value.as_str()))
         .collect()
+}
+
+/// Region from an ARN ("arn:aws:ec2:us-east-1:111122223333:security-group/sg-1" ->
+/// "us-east-1"); None when the ARN has no region field (IAM) or is not an ARN.
+pub fn region_of_arn(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    let region = parts.nth(2)?;
+    (!region.is_empty() && parts.nth(1).is_some()).then(|| region.to_string())
 }
 
 /// Region from an availability zone name ("eu-west-1a" -> "eu-west-1").

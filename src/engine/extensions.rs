@@ -78,4 +78,28 @@ mod tests {
         assert!(cidr_intersects("192.0.2.1", "192.0.2.0/30").unwrap());
         assert!(cidr_intersects("10.0.0.0/33", "10.0.0.0/8").is_err());
     }
+
+    /// Reference: with IPv4 as plain u32s, two networks share an address exactly
+    /// when one contains the other's first address.
+    fn reference(a: (u32, u32), b: (u32, u32)) -> bool {
+        let mask = |len: u32| if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        let (na, nb) = (a.0 & mask(a.1), b.0 & mask(b.1));
+        (na & mask(b.1)) == nb || (nb & mask(a.1)) == na
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv4_matches_reference(a in proptest::prelude::any::<u32>(), la in 0u32..=32, b in proptest::prelude::any::<u32>(), lb in 0u32..=32) {
+            let fmt = |n: u32, l: u32| format!("{}/{l}", std::net::Ipv4Addr::from(n));
+            proptest::prop_assert_eq!(cidr_intersects(&fmt(a, la), &fmt(b, lb)).unwrap(), reference((a, la), (b, lb)));
+        }
+
+        #[test]
+        fn symmetric_and_reflexive_v6(a in proptest::prelude::any::<u128>(), la in 0u32..=128, b in proptest::prelude::any::<u128>(), lb in 0u32..=128) {
+            let fmt = |n: u128, l: u32| format!("{}/{l}", std::net::Ipv6Addr::from(n));
+            let x = cidr_intersects(&fmt(a, la), &fmt(b, lb)).unwrap();
+            proptest::prop_assert_eq!(x, cidr_intersects(&fmt(b, lb), &fmt(a, la)).unwrap());
+            proptest::prop_assert!(cidr_intersects(&fmt(a, la), &fmt(a, la)).unwrap());
+        }
+    }
 }

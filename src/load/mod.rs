@@ -147,6 +147,7 @@ const UNRECOGNISED: &str = "unrecognised document";
 
 /// A document as plain data, whatever its shape.
 fn parse_generic(raw: &RawInput) -> Result<serde_json::Value> {
+    check_yaml_depth(raw)?;
     match raw.format {
         Format::Json => serde_json::from_str(&raw.text)
             .map_err(|e| parse_error(raw, e.to_string(), e.line(), e.column())),
@@ -184,7 +185,56 @@ fn parse_error(raw: &RawInput, message: String, line: usize, column: usize) -> E
     }
 }
 
+/// Deepest YAML flow nesting accepted. libyaml's parser takes time quadratic in the
+/// depth of `[[[[...` (100,000 levels: 15 s), so depth is checked before parsing.
+const MAX_YAML_FLOW_DEPTH: usize = 256;
+
+/// The first place where flow collections nest deeper than the limit, if any.
+/// Quoted scalars and comments are skipped; this is a guard, not a parser.
+fn yaml_too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut comment = false;
+    for (i, b) in text.bytes().enumerate() {
+        if comment {
+            comment = b != b'\n';
+            continue;
+        }
+        match (quote, b) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"') | (None, b'\'') => quote = Some(b),
+            (None, b'#') => comment = true,
+            (None, b'[') | (None, b'{') => {
+                depth += 1;
+                if depth > MAX_YAML_FLOW_DEPTH {
+                    return Some(i);
+                }
+            }
+            (None, b']') | (None, b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn check_yaml_depth(raw: &RawInput) -> Result<()> {
+    if raw.format == Format::Yaml {
+        if let Some(offset) = yaml_too_deep(&raw.text) {
+            return Err(Error::Parse {
+                name: raw.name.clone(),
+                format: "YAML",
+                message: format!("nesting deeper than {MAX_YAML_FLOW_DEPTH} levels"),
+                src: diag::source_for(&raw.name, &raw.text),
+                span: Some((offset, 1).into()),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
+    check_yaml_depth(raw)?;
     match raw.format {
         Format::Json => serde_json::from_str::<AnyDoc>(&raw.text).map_err(|e| {
             let msg = e.to_string();
@@ -526,6 +576,11 @@ fn finish(account: &mut Account) {
                 .placement
                 .as_ref()
                 .and_then(|p| model::region_of_az(&p.availability_zone));
+        }
+    }
+    for g in &mut account.ec2.security_groups {
+        if g.region.is_none() {
+            g.region = g.arn.as_deref().and_then(model::region_of_arn);
         }
     }
     if account.account_id.is_none() {
