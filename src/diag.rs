@@ -157,7 +157,10 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0usize;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            let col = column.saturating_sub(1).min(l.len());
+            // Clamped to the line itself: a column past its end points at its last
+            // character, not at the start of the next line.
+            let content = l.trim_end_matches(['\n', '\r']).len();
+            let col = column.saturating_sub(1).min(content);
             return offset + col;
         }
         offset += l.len();

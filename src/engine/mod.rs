@@ -206,7 +206,7 @@ pub fn rego_error(
     let (src, span, message) = match location {
         Some((file, line, col)) => match sources.iter().find(|s| s.path == file) {
             Some(s) => {
-                let offset = diag::offset_of(&s.text, line, col);
+                let offset = rego_offset(&s.text, line, col);
                 (
                     Some(NamedSource::new(&s.path, s.text.clone())),
                     Some((offset, 1).into()),
@@ -285,6 +285,22 @@ fn check_contract(s: &PolicySource, meta: Option<&Metadata>) -> Option<Error> {
 /// conftest's policies live in `main` unless `--namespace` names others.
 pub fn is_conftest_package(package: &str, namespaces: &[String]) -> bool {
     package == "main" || namespaces.iter().any(|n| n == package)
+}
+
+/// Byte offset of a regorus line and column. regorus counts a tab as four columns
+/// (its lexer's `advance_col(4)`), and Rego is written with tabs, so columns are
+/// walked character by character rather than used as byte offsets.
+fn rego_offset(text: &str, line: usize, col: usize) -> usize {
+    let start = diag::offset_of(text, line, 1);
+    let rest = text.get(start..).unwrap_or_default();
+    let mut column = 1usize;
+    for (i, c) in rest.char_indices() {
+        if column >= col || c == '\n' {
+            return start + i;
+        }
+        column += if c == '\t' { 4 } else { 1 };
+    }
+    text.len()
 }
 
 /// Finds the package line of a module without a full parse.
