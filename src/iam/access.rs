@@ -62,6 +62,9 @@ impl std::hash::Hasher for AddressHasher {
     }
 }
 
+/// Below this many principals, threads cost more than they save.
+const PARALLEL_ABOVE: usize = 2000;
+
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
@@ -662,85 +665,109 @@ impl<'a> Analyzer<'a> {
         if scp_layers.iter().any(|l| l.permits() == Tri::False) {
             return vec![];
         }
-        let mut cache = VerdictCache::default();
-        let mut out = Vec::new();
-        for p in self.principals() {
-            let Some(decision) = self.decide(p, &req, &scp_layers, &mut cache) else {
-                continue;
-            };
-            let Some(word) = access_word(decision) else {
-                continue;
-            };
-            let verdicts = self.verdicts(p, &req, &cache);
-            let pctx = self.principal_context(p, ctx);
-            let ctx = &pctx;
-            let mut grants = Vec::new();
-            let mut denials = Vec::new();
-            for (src, v) in p.sources.iter().zip(&verdicts) {
-                let Some(doc) = src.doc() else { continue };
-                for &i in &v.allows {
-                    if let Some(s) = doc.statements.get(i) {
-                        grants.push(grant(src, s, i, action, ctx, p.file));
+        // Principals are independent: on a large account they are judged in parallel,
+        // each thread with its own verdict cache, and the results concatenated in order.
+        let judge = |chunk: &[Principal<'a>]| -> Vec<Access> {
+            let mut cache = VerdictCache::default();
+            let mut out = Vec::new();
+            for p in chunk {
+                let Some(decision) = self.decide(p, &req, &scp_layers, &mut cache) else {
+                    continue;
+                };
+                let Some(word) = access_word(decision) else {
+                    continue;
+                };
+                let verdicts = self.verdicts(p, &req, &cache);
+                let pctx = self.principal_context(p, ctx);
+                let ctx = &pctx;
+                let mut grants = Vec::new();
+                let mut denials = Vec::new();
+                for (src, v) in p.sources.iter().zip(&verdicts) {
+                    let Some(doc) = src.doc() else { continue };
+                    for &i in &v.allows {
+                        if let Some(s) = doc.statements.get(i) {
+                            grants.push(grant(src, s, i, action, ctx, p.file));
+                        }
                     }
-                }
-                for &i in &v.denies {
-                    if let Some(s) = doc.statements.get(i) {
-                        denials.push(grant(src, s, i, action, ctx, p.file));
-                    }
-                }
-            }
-            let mut limits = scp_limits.clone();
-            if let Some(b) = p.boundary {
-                match self.managed.get(b).and_then(|m| m.default_document()) {
-                    None => limits.push(format!("permissions boundary {b} is not in the input")),
-                    Some(d) => {
-                        if Layer::EMPTY
-                            .add(&eval::evaluate_document(d, &req))
-                            .permits()
-                            == Tri::Unknown
-                        {
-                            limits.push(format!(
-                                "permissions boundary {b} allows it only for some requests"
-                            ));
+                    for &i in &v.denies {
+                        if let Some(s) = doc.statements.get(i) {
+                            denials.push(grant(src, s, i, action, ctx, p.file));
                         }
                     }
                 }
+                let mut limits = scp_limits.clone();
+                if let Some(b) = p.boundary {
+                    match self.managed.get(b).and_then(|m| m.default_document()) {
+                        None => {
+                            limits.push(format!("permissions boundary {b} is not in the input"))
+                        }
+                        Some(d) => {
+                            if Layer::EMPTY
+                                .add(&eval::evaluate_document(d, &req))
+                                .permits()
+                                == Tri::Unknown
+                            {
+                                limits.push(format!(
+                                    "permissions boundary {b} allows it only for some requests"
+                                ));
+                            }
+                        }
+                    }
+                }
+                for g in &p.unknown_groups {
+                    limits.push(format!(
+                        "group {g} is not in the input; its policies were not counted"
+                    ));
+                }
+                let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
+                    let absent = ctx
+                        .with_absent("aws:MultiFactorAuthPresent")
+                        .with_absent("aws:MultiFactorAuthAge");
+                    let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
+                    [absent, falsy].iter().all(|c| {
+                        let r = Request {
+                            action,
+                            resource,
+                            context: c,
+                        };
+                        let mut local = VerdictCache::default();
+                        self.decide(p, &r, &scp_layers, &mut local)
+                            .is_none_or(|d| d == Tri::False)
+                    })
+                });
+                out.push(Access {
+                    arn: p.arn.to_string(),
+                    principal_type: p.kind,
+                    name: p.name.to_string(),
+                    access: word,
+                    grants,
+                    denials,
+                    limits,
+                    mfa_required,
+                    via: vec![],
+                    escalation: None,
+                    file: p.file.map(str::to_string),
+                });
             }
-            for g in &p.unknown_groups {
-                limits.push(format!(
-                    "group {g} is not in the input; its policies were not counted"
-                ));
-            }
-            let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
-                let absent = ctx
-                    .with_absent("aws:MultiFactorAuthPresent")
-                    .with_absent("aws:MultiFactorAuthAge");
-                let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
-                [absent, falsy].iter().all(|c| {
-                    let r = Request {
-                        action,
-                        resource,
-                        context: c,
-                    };
-                    let mut local = VerdictCache::default();
-                    self.decide(p, &r, &scp_layers, &mut local)
-                        .is_none_or(|d| d == Tri::False)
-                })
-            });
-            out.push(Access {
-                arn: p.arn.to_string(),
-                principal_type: p.kind,
-                name: p.name.to_string(),
-                access: word,
-                grants,
-                denials,
-                limits,
-                mfa_required,
-                via: vec![],
-                escalation: None,
-                file: p.file.map(str::to_string),
-            });
-        }
+            out
+        };
+        let principals = self.principals();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut out: Vec<Access> = if threads > 1 && principals.len() >= PARALLEL_ABOVE {
+            let size = principals.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = principals
+                    .chunks(size)
+                    .map(|chunk| scope.spawn(move || judge(chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        } else {
+            judge(principals)
+        };
         out.sort_by(|a, b| a.arn.cmp(&b.arn));
         out
     }
