@@ -534,3 +534,23 @@ pub fn region_of_az(az: &str) -> Option<String> {
     (trimmed.len() < az.len() && trimmed.ends_with(|c: char| c.is_ascii_digit()))
         .then(|| trimmed.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_of_arn_reads_the_fourth_field() {
+        assert_eq!(
+            region_of_arn("arn:aws:ec2:us-east-1:111122223333:security-group/sg-0abc").as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(
+            region_of_arn("arn:aws-cn:ec2:cn-north-1:111122223333:security-group/sg-1").as_deref(),
+            Some("cn-north-1")
+        );
+        assert_eq!(region_of_arn("arn:aws:iam::111122223333:role/x"), None);
+        assert_eq!(region_of_arn("arn:aws:ec2:us-east-1"), None);
+        assert_eq!(region_of_arn("sg-0abc"), None);
+    }
+}

@@ -442,3 +442,41 @@ fn scaffolded_policy_passes_its_own_test_and_runs() {
     let bad = stopguard(&["new", "policy", "Bad-Name"]);
     assert_eq!(bad.code, 2);
 }
+
+#[test]
+fn guide_example_policies_pass_their_tests_and_run() {
+    // docs/writing-policies.md walks through examples/custom-policies: keep it green.
+    let r = stopguard(&["test", "examples/custom-policies", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v = json(&r.stdout);
+    assert!(
+        v["summary"]["passed"].as_u64().unwrap() >= 2,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(v["summary"]["failed"], 0);
+    assert_eq!(v["summary"]["errors"], 0);
+    // The command the guide shows: custom defaults merge with the built-in ones,
+    // and examples/data.yaml (built-in parameters only) is accepted beside them.
+    let c = stopguard(&[
+        "check",
+        "examples/account",
+        "--policy",
+        "examples/custom-policies",
+        "--data",
+        "examples/data.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(c.code, 1, "{}", c.stderr);
+    let v = json(&c.stdout);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "ORG-001"),
+        "{}",
+        c.stdout
+    );
+}

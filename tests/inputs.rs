@@ -74,6 +74,14 @@ fn ec2_shapes_bind_stop_protection_and_region() {
     assert_eq!(sgs.len(), 2);
     assert_eq!(sgs[0]["ingress"][0]["ipv4_ranges"][0], "0.0.0.0/0");
     assert_eq!(sgs[0]["ingress"][0]["from_port"], 22);
+    // The region comes from SecurityGroupArn; a group without one keeps region null.
+    assert_eq!(
+        sgs[0]["arn"],
+        "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0bastion"
+    );
+    assert_eq!(sgs[0]["region"], "us-east-1");
+    assert!(sgs[1]["arn"].is_null());
+    assert!(sgs[1]["region"].is_null());
     let i = &v["ec2"]["instances"][0];
     assert_eq!(i["id"], "i-0prod");
     assert_eq!(i["region"], "eu-west-1");

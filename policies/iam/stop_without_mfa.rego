@@ -6,7 +6,10 @@
 #   nothing but a password or a long-lived access key. Users whose ARN matches
 #   `mfa_exempt_principals` (break-glass or automation users you have decided
 #   to trust) are skipped. Roles are not checked: MFA for a role is enforced
-#   in its trust policy, where the session is created.
+#   in its trust policy, where the session is created. For the same reason,
+#   users reaching the action through role assumption are judged by the
+#   role's trust policy, not by this rule: entries with a `via` chain (which
+#   carry no `mfa_required`) are skipped.
 # custom:
 #   id: IAM-003
 #   severity: medium
@@ -29,7 +32,8 @@ import data.stopguard.lib.util
 deny contains finding if {
 	some access in input.iam.stop_access
 	access.type == "user"
-	access.mfa_required == false
+	not through_role(access)
+	object.get(access, "mfa_required", null) == false
 	not iam.arn_matches_any(access.arn, data.params.mfa_exempt_principals)
 	finding := object.union(
 		{
@@ -43,6 +47,9 @@ deny contains finding if {
 		util.file_of(access),
 	)
 }
+
+# The access is reached by assuming roles: `via` is [user, role1, ..., roleN].
+through_role(access) if count(object.get(access, "via", [])) > 0
 
 mfa_keys := {"aws:multifactorauthpresent", "aws:multifactorauthage"}
 

@@ -58,3 +58,23 @@ test_falls_back_to_every_grant if {
 	some f in findings
 	endswith(f.msg, "(granted by mfa-stop)")
 }
+
+ops := "arn:aws:iam::111122223333:role/ops"
+
+# A user that may stop instances only by assuming a role carries `via` and no
+# `mfa_required`: the role's trust policy decides, not this rule.
+test_users_reaching_the_action_through_a_role_are_skipped if {
+	u := object.remove(object.union(user(alice, false), {"via": [alice, ops]}), {"mfa_required"})
+	not "mfa_required" in object.keys(u)
+	count(rule.deny) == 0 with input as inp([u]) with data.params as {"mfa_exempt_principals": []}
+}
+
+test_chained_users_are_skipped_even_if_marked_without_mfa if {
+	u := object.union(user(alice, false), {"via": [alice, ops]})
+	count(rule.deny) == 0 with input as inp([u]) with data.params as {"mfa_exempt_principals": []}
+}
+
+test_direct_user_without_the_field_is_not_reported if {
+	u := object.remove(user(alice, false), {"mfa_required"})
+	count(rule.deny) == 0 with input as inp([u]) with data.params as {"mfa_exempt_principals": []}
+}

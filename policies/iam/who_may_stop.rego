@@ -8,6 +8,12 @@
 #   access a partial Deny, a permissions boundary or an SCP narrows, is still
 #   reported, as "conditional", with the conditions it depends on: a condition
 #   limits which calls succeed, not who can make them.
+#   A principal that reaches ec2:StopInstances by assuming one or more roles
+#   (`via` in the input) is reported like one holding it directly, naming the
+#   role it ends up in and the chain of assumptions: whoever can become a role
+#   that may stop instances can stop them. Only the principal's own ARN is
+#   matched against `allowed_stoppers`; the role at the end of the chain being
+#   allowed does not make the principals that can assume it allowed.
 #   With the default (empty) `allowed_stoppers`, every principal that can stop
 #   instances is listed: set the parameter to the roles and users that should.
 # custom:
@@ -22,6 +28,10 @@
 #         --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:StopInstances","Resource":"*"}]}'
 #     (aws iam put-user-policy --user-name <user> ... for a user), or detach the
 #     managed policy: aws iam detach-role-policy --role-name <role> --policy-arn <arn>.
+#     When the finding names a chain of role assumptions, either allow the
+#     principal itself, or narrow the trust policy of the first role in the
+#     chain it should not assume:
+#       aws iam update-assume-role-policy --role-name <role> --policy-document file://trust.json
 #   parameters: [allowed_stoppers]
 package stopguard.iam.who_may_stop
 
@@ -51,18 +61,28 @@ deny contains finding if {
 }
 
 message(access) := sprintf(
-	"%s %s may stop instances unconditionally but matches no allowed_stoppers pattern (granted by %s)",
-	[access.type, access.arn, granted_by(access)],
+	"%s %s may stop instances %sunconditionally but matches no allowed_stoppers pattern (granted by %s)",
+	[access.type, access.arn, how(access), granted_by(access)],
 ) if {
 	access.access == "allowed"
 }
 
 message(access) := sprintf(
-	"%s %s may stop instances when %s, and matches no allowed_stoppers pattern (granted by %s)",
-	[access.type, access.arn, when_text(access), granted_by(access)],
+	"%s %s may stop instances %swhen %s, and matches no allowed_stoppers pattern (granted by %s)",
+	[access.type, access.arn, how(access), when_text(access), granted_by(access)],
 ) if {
 	access.access != "allowed"
 }
+
+# How the principal gets there, with a trailing space; empty when it holds the
+# permission itself. `via` is [principal, role1, ..., roleN]; roleN holds it.
+how(access) := sprintf(
+	"by assuming role %s (chain: %s) ",
+	[chain[count(chain) - 1], concat(" -> ", chain)],
+) if {
+	chain := object.get(access, "via", [])
+	count(chain) > 1
+} else := ""
 
 # The names of up to three granting policies.
 granted_by(access) := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)

@@ -77,3 +77,51 @@ test_names_at_most_three_policies if {
 	endswith(f.msg, "(granted by A, B, C and 2 more)")
 	count(f.details.policies) == 5
 }
+
+bob := "arn:aws:iam::111122223333:user/bob"
+
+named := "arn:aws:iam::111122223333:role/named"
+
+chained(arn, type, word, chain) := object.union(access(arn, type, word, [grant("stop", [])]), {"via": chain})
+
+test_chained_access_names_the_role_and_the_chain if {
+	findings := who_may_stop.deny with input as inp([chained(bob, "user", "allowed", [bob, named, ops])])
+		with data.params as params(["arn:aws:iam::*:role/ops-*"])
+	count(findings) == 1
+	some f in findings
+	f.resource == bob
+	f.details.via == [bob, named, ops]
+	f.msg == concat("", [
+		"user arn:aws:iam::111122223333:user/bob may stop instances by assuming role ",
+		"arn:aws:iam::111122223333:role/ops-stopper (chain: arn:aws:iam::111122223333:user/bob -> ",
+		"arn:aws:iam::111122223333:role/named -> arn:aws:iam::111122223333:role/ops-stopper) ",
+		"unconditionally but matches no allowed_stoppers pattern (granted by stop)",
+	])
+}
+
+test_conditional_chained_access_names_the_chain_and_the_condition if {
+	cond := {"operator": "StringEquals", "key": "aws:ResourceTag/Env", "values": ["dev"]}
+	a := object.union(chained(named, "role", "conditional", [named, ops]), {"grants": [grant("TagStop", [cond])]})
+	findings := who_may_stop.deny with input as inp([a]) with data.params as params([])
+	some f in findings
+	contains(f.msg, concat("", [
+		"role arn:aws:iam::111122223333:role/named may stop instances by assuming role ",
+		"arn:aws:iam::111122223333:role/ops-stopper (chain: arn:aws:iam::111122223333:role/named -> ",
+		"arn:aws:iam::111122223333:role/ops-stopper) when aws:ResourceTag/Env StringEquals [dev], ",
+	]))
+}
+
+test_chained_principal_that_is_itself_allowed_passes if {
+	count(who_may_stop.deny) == 0 with input as inp([chained(bob, "user", "allowed", [bob, ops])])
+		with data.params as params([bob])
+}
+
+# Being able to become an allowed stopper role does not make a principal allowed.
+test_chained_principal_is_not_allowed_by_its_role if {
+	findings := who_may_stop.deny with input as inp([
+		chained(bob, "user", "allowed", [bob, ops]),
+		access(ops, "role", "allowed", [grant("stop", [])]),
+	])
+		with data.params as params([ops])
+	{f.resource | some f in findings} == {bob}
+}

@@ -23,7 +23,12 @@ arn_matches_any(arn, patterns) if {
 }
 
 # The principal is one the account owner allows to stop instances
-# (data.params.allowed_stoppers). For an assumed role the role ARN is matched.
+# (data.params.allowed_stoppers). A principal is matched by its own ARN only,
+# including one that reaches the action by assuming roles: the roles in its
+# chain being allowed does not make it allowed. (A CloudTrail event's
+# assumed-role session, arn:aws:sts::<account>:assumed-role/<role>/<session>,
+# would be judged by its role's ARN instead; that is a different input, which
+# this pack does not read, and this function does not translate such ARNs.)
 is_allowed_stopper(arn) if arn_matches_any(arn, data.params.allowed_stoppers)
 
 # A stable identifier of the policy a statement lives in: its ARN, the owner's
