@@ -34,7 +34,20 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
             fail_on,
             output,
             color,
-        } => commands::check::run(&input, &policies, format, fail_on, output.as_deref(), color),
+            exceptions,
+            baseline,
+        } => commands::check::run(
+            &input,
+            &policies,
+            &commands::check::Options {
+                format,
+                fail_on,
+                output: output.as_deref(),
+                color,
+                exceptions: exceptions.as_deref(),
+                baseline: baseline.as_deref(),
+            },
+        ),
         Command::WhoCan {
             input,
             action,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::findings::Severity;
-use crate::report::Format;
+use crate::report::{Format, Listing};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -85,6 +85,13 @@ pub enum Command {
         /// When to colour text output
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
+        /// Accepted risks (YAML): `exceptions: [{rule, resource, reason, expires}]`;
+        /// excepted findings stay in the report and do not fail the build
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>,
+        /// A previous `--format json` report: only findings not in it fail the build
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
     },
     /// List the principals that may perform an action, with the statements that grant it
     WhoCan {
@@ -104,8 +111,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         context_file: Option<PathBuf>,
         /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = Listing::Text)]
+        format: Listing,
         /// Write the result to FILE (atomically) instead of stdout
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -130,8 +137,8 @@ pub enum Command {
         #[arg(long, value_name = "MIB", default_value_t = 1024)]
         max_input_mib: u64,
         /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = Listing::Text)]
+        format: Listing,
     },
     /// Run the `test_*` rules of Rego policy tests, like `opa test`
     Test {
@@ -148,8 +155,8 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         fail_under: Option<f64>,
         /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = Listing::Text)]
+        format: Listing,
         /// Leave the built-in pack (and its lib helpers) out
         #[arg(long)]
         no_builtin: bool,

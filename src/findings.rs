@@ -58,6 +58,44 @@ pub struct Finding {
     pub kind: String,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub details: serde_json::Value,
+    /// Stable identity of the violation across runs: rule, resource and message,
+    /// never the line, so a baseline survives edits elsewhere in a file.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Set when an exception covers the finding: it stays in the report and does
+    /// not fail the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+    /// True when the finding was already in the `--baseline` report.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
+}
+
+/// Why a finding does not count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+impl Finding {
+    /// Whether this finding can fail the build.
+    pub fn counts(&self) -> bool {
+        self.kind != "warn" && self.suppressed.is_none() && !self.baseline
+    }
+}
+
+/// FNV-1a over the identifying fields: cheap, stable across versions and platforms.
+pub fn fingerprint(rule: &str, resource: &str, message: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [rule, resource, message] {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
 }
 
 /// Sorts for a stable report: severity (highest first), rule, resource, message.

@@ -22,3 +22,4 @@ pub mod input;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod triage;

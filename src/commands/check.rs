@@ -8,14 +8,33 @@ use crate::findings::Severity;
 use crate::input;
 use crate::report::{self, Format, Report};
 
-pub fn run(
-    input_args: &InputArgs,
-    policy_args: &PolicyArgs,
-    format: Format,
-    fail_on: Severity,
-    output: Option<&Path>,
-    color: Color,
-) -> Result<ExitStatus> {
+/// How to report, and what the team has already decided about findings.
+pub struct Options<'a> {
+    pub format: Format,
+    pub fail_on: Severity,
+    pub output: Option<&'a Path>,
+    pub color: Color,
+    pub exceptions: Option<&'a Path>,
+    pub baseline: Option<&'a Path>,
+}
+
+pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> Result<ExitStatus> {
+    let Options {
+        format,
+        fail_on,
+        output,
+        color,
+        ..
+    } = *opts;
+    // Read the team's decisions first: a bad exceptions file should fail fast.
+    let exceptions = opts
+        .exceptions
+        .map(crate::triage::load_exceptions)
+        .transpose()?;
+    let baseline = opts
+        .baseline
+        .map(crate::triage::load_baseline)
+        .transpose()?;
     let mut timer = super::PhaseTimer::from_env();
     // Policies first: a syntax error should not wait for a large export to parse.
     let mut engine = super::load_engine(policy_args)?;
@@ -35,6 +54,17 @@ pub fn run(
         crate::findings::sort(&mut findings);
     }
     timer.lap("evaluate");
+    if let (Some(list), Some(path)) = (&exceptions, opts.exceptions) {
+        crate::triage::apply_exceptions(
+            &mut findings,
+            list,
+            &path.display().to_string(),
+            crate::triage::today(),
+        );
+    }
+    if let Some(known) = &baseline {
+        crate::triage::apply_baseline(&mut findings, known);
+    }
     let policies = engine
         .policies
         .iter()

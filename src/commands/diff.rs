@@ -12,7 +12,7 @@ use crate::iam::access::{Access, Analyzer, Grant, ScpLevel};
 use crate::iam::context::RequestContext;
 use crate::input;
 use crate::load::{self, Limits};
-use crate::report::{neutralise, Format};
+use crate::report::{neutralise, Listing as Format};
 
 #[derive(Debug, Serialize)]
 pub struct Change {

@@ -6,7 +6,7 @@ use crate::app::ExitStatus;
 use crate::diag::{Error, Result};
 use crate::engine::testing::{self, Outcome, RunOptions};
 use crate::engine::{self, Options, PolicyEngine};
-use crate::report::Format;
+use crate::report::Listing as Format;
 
 pub fn run(
     dirs: &[PathBuf],

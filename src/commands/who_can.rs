@@ -8,7 +8,7 @@ use crate::diag::{Error, Result};
 use crate::iam::access::{Access, Analyzer, Grant};
 use crate::iam::context::{self, RequestContext};
 use crate::input;
-use crate::report::{neutralise, Format};
+use crate::report::{neutralise, Listing as Format};
 
 /// Version of the who-can JSON output (docs/who-can-schema.md).
 pub const WHO_CAN_VERSION: u32 = 1;

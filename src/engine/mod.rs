@@ -737,7 +737,13 @@ fn collect_findings(
             policy: p.path.clone(),
             kind: rule.to_string(),
             details,
+            fingerprint: String::new(),
+            suppressed: None,
+            baseline: false,
         });
+        if let Some(f) = out.last_mut() {
+            f.fingerprint = crate::findings::fingerprint(&f.rule, &f.resource, &f.message);
+        }
     }
 }
 

@@ -30,6 +30,8 @@ impl Reporter for Json {
                 "inputs": r.inputs,
                 "fail_on": r.fail_on,
                 "failed": r.failed,
+                "suppressed": r.findings.iter().filter(|f| f.suppressed.is_some()).count(),
+                "baseline": r.findings.iter().filter(|f| f.baseline).count(),
             },
             "findings": r.findings,
         });

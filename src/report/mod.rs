@@ -1,6 +1,9 @@
 //! Reporters: one module per output format behind one trait. A reporter only
 //! formats the [`Report`] it is given; it never evaluates anything.
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
@@ -32,9 +35,7 @@ impl Report {
         inputs: Vec<String>,
         fail_on: Severity,
     ) -> Self {
-        let failed = findings
-            .iter()
-            .any(|f| f.kind != "warn" && f.severity >= fail_on);
+        let failed = findings.iter().any(|f| f.counts() && f.severity >= fail_on);
         Report {
             findings,
             policies,
@@ -58,12 +59,30 @@ pub enum Format {
     Text,
     /// Machine-readable, versioned (docs/report-schema.md)
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// JUnit XML: one test case per rule and resource
+    Junit,
+    /// GitHub Actions annotations (::error file=...,line=...::)
+    Github,
+}
+
+/// For commands whose output is a listing rather than findings (who-can, diff, test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Listing {
+    /// Human-readable
+    Text,
+    /// Machine-readable, versioned
+    Json,
 }
 
 pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
     match format {
         Format::Text => Box::new(text::Text { color }),
         Format::Json => Box::new(json::Json),
+        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Junit => Box::new(junit::Junit),
+        Format::Github => Box::new(github::Github),
     }
 }
 

@@ -58,7 +58,12 @@ impl Reporter for Text {
                 } else {
                     &f.resource
                 };
-                writeln!(out, "  - {}", neutralise(resource))?;
+                let mark = match (&f.suppressed, f.baseline) {
+                    (Some(sup), _) => format!(" (excepted: {})", sup.reason),
+                    (None, true) => " (in baseline)".to_string(),
+                    _ => String::new(),
+                };
+                writeln!(out, "  - {}{}", neutralise(resource), neutralise(&mark))?;
                 writeln!(out, "    {}", neutralise(&f.message))?;
                 if let Some(file) = &f.file {
                     let at = match f.line {
