@@ -10,6 +10,8 @@
 )]
 pub mod app;
 pub mod cli;
+#[cfg(feature = "aws")]
+pub mod collect;
 pub mod commands;
 pub mod diag;
 pub mod engine;

@@ -22,9 +22,40 @@ pub fn run(
     timer.lap("load policies");
     let (account, scps) = super::load_account(input_args)?;
     timer.lap("load inputs");
-    let facts = input::analyse(&account, &scps);
+    let inputs = input_args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    evaluate(
+        &mut engine,
+        &account,
+        &scps,
+        inputs,
+        format,
+        fail_on,
+        output,
+        color,
+        timer,
+    )
+}
+
+/// Evaluates loaded policies against a loaded account and writes the report.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    engine: &mut crate::engine::PolicyEngine,
+    account: &crate::model::Account,
+    scps: &[crate::iam::access::ScpLevel],
+    inputs: Vec<String>,
+    format: Format,
+    fail_on: Severity,
+    output: Option<&Path>,
+    color: Color,
+    mut timer: super::PhaseTimer,
+) -> Result<ExitStatus> {
+    let facts = input::analyse(account, scps);
     timer.lap("iam analysis");
-    let doc = input::build(&account, &facts);
+    let doc = input::build(account, &facts);
     timer.lap("build input");
     let value = regorus::Value::from(doc);
     timer.lap("convert input");
@@ -35,11 +66,6 @@ pub fn run(
         .iter()
         .filter(|p| !p.is_test && !p.rules.is_empty())
         .count();
-    let inputs = input_args
-        .inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
     let report = Report::new(findings, policies, inputs, fail_on);
     let reporter = report::reporter(format, super::use_color(color, output.is_some()));
     super::emit(output, |w| reporter.render(&report, w))?;
