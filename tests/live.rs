@@ -404,3 +404,93 @@ fn missing_credentials_is_an_error_and_writes_nothing() {
     );
     assert!(!file.exists());
 }
+
+/// A region moto cannot serve answers HTTP 500 (with an HTML body, not the
+/// protocol's error shape): the regional reads become gaps, the snapshot is still
+/// written, the exit status is 3, and the data kinds with gaps are not marked as
+/// supplied, so `check` does not judge trails it never saw.
+#[test]
+fn unreadable_region_becomes_gaps_and_exit_3() {
+    let moto = Moto::start();
+    let dir = tmp();
+    let file = dir.path().join("acct.json");
+    let path = file.display().to_string();
+    let fast = |c: Command| {
+        let mut c = aws_env(c);
+        c.env("AWS_MAX_ATTEMPTS", "1"); // moto's 500s would otherwise be retried 5 times
+        c
+    };
+    let args = [
+        "snapshot",
+        "--endpoint-url",
+        &moto.endpoint,
+        "--regions",
+        "us-east-1,xx-fake-1",
+        "--out",
+        &path,
+    ];
+    let r = run(&args, fast);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("INCOMPLETE"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("warning: ec2 DescribeSecurityGroups in xx-fake-1 could not be read"),
+        "{}",
+        r.stderr
+    );
+    let doc = json(&std::fs::read_to_string(&file).expect("snapshot written despite gaps"));
+    let acct = &doc["account"];
+    assert_eq!(
+        acct["supplied"],
+        serde_json::json!({"iam": true, "security_groups": false, "instances": false, "trails": false})
+    );
+    let mut gaps: Vec<String> = acct["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|g| {
+            assert_eq!(g["region"], "xx-fake-1");
+            assert!(g["error"].as_str().unwrap().contains("HTTP 500"), "{g}");
+            format!(
+                "{}:{}",
+                g["service"].as_str().unwrap(),
+                g["api"].as_str().unwrap()
+            )
+        })
+        .collect();
+    gaps.sort();
+    assert_eq!(
+        gaps,
+        [
+            "cloudtrail:DescribeTrails",
+            "ec2:DescribeInstances",
+            "ec2:DescribeSecurityGroups"
+        ]
+    );
+
+    // No trail was read: CT-001 must not claim that none is logging.
+    let check = run(&["check", &path, "--format", "json"], |c| c);
+    let found = findings(&check.stdout);
+    assert!(
+        !found.iter().any(|(rule, _)| rule.starts_with("CT-")),
+        "{found:?}"
+    );
+
+    // audit: nothing at or above high, but incomplete: 3, not 0.
+    let audit = run(
+        &[
+            "audit",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1,xx-fake-1",
+            "--fail-on",
+            "high",
+            "--format",
+            "json",
+        ],
+        fast,
+    );
+    assert_eq!(audit.code, 3, "{}", audit.stderr);
+    assert!(audit.stderr.contains("INCOMPLETE"), "{}", audit.stderr);
+}

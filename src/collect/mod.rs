@@ -124,20 +124,39 @@ const DENIED_CODES: &[&str] = &[
     "SignatureDoesNotMatch",
 ];
 
-pub(crate) fn classify<E, R>(err: &SdkError<E, R>) -> Failure
+/// An error and its sources, by their Display only: the SDK's Debug forms carry
+/// whole HTTP responses, which help nobody in a warning.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = e.source();
+    }
+    text
+}
+
+pub(crate) fn classify<E>(err: &SdkError<E, aws_sdk_sts::config::http::HttpResponse>) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    let text = aws_sdk_sts::error::DisplayErrorContext(err).to_string();
+    let text = chain(err);
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Failure::Unreachable(text),
         _ => {
+            let status = err
+                .raw_response()
+                .map(|r| format!(" (HTTP {})", r.status().as_u16()))
+                .unwrap_or_default();
             let code = err.code().unwrap_or_default();
             let message = match (err.code(), err.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
-                _ => text,
+                _ => format!("{text}{status}"),
             };
             if DENIED_CODES.contains(&code) {
                 Failure::Denied(message)
@@ -149,15 +168,19 @@ where
 }
 
 async fn load_config(opts: &Options) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        // Standard mode: exponential backoff with jitter, throttling errors retried.
-        .retry_config(RetryConfig::standard().with_max_attempts(5))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
-                .build(),
-        );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .build(),
+    );
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none()
+        && std::env::var_os("AWS_RETRY_MODE").is_none()
+    {
+        // Standard mode: exponential backoff with jitter, throttling retried.
+        // AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, as the CLI reads them, override it.
+        loader = loader.retry_config(RetryConfig::standard().with_max_attempts(5));
+    }
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -205,9 +228,7 @@ async fn collect(opts: &Options) -> Result<Snapshot> {
             message: "no credential provider is configured".into(),
         })?;
     if let Err(e) = provider.provide_credentials().await {
-        return Err(Error::AwsCredentials {
-            message: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
-        });
+        return Err(Error::AwsCredentials { message: chain(&e) });
     }
 
     ctx.progress.step("sts", None, "GetCallerIdentity");
