@@ -13,8 +13,11 @@
 //!   seed puts its boundary on a role.
 //! - GetEventSelectors returns empty lists for a trail that never set selectors
 //!   (AWS returns the default selector): both mean "default selection".
-//! - Every region is "enabled", and unsigned/unauthorised calls are not refused,
-//!   so AccessDenied gaps cannot be produced here; unit tests cover them.
+//! - Every region is "enabled"; a region it does not know answers HTTP 500 with
+//!   an HTML body.
+//! - Calls are authorised only after INITIAL_NO_AUTH_ACTION_COUNT actions, and
+//!   then by the caller's IAM policies; its IAM AccessDenied body is not in the
+//!   protocol the SDK parses (no error code, HTTP 403), while EC2's is.
 #![cfg(feature = "aws")]
 
 mod common;
@@ -55,10 +58,15 @@ struct Moto {
 
 impl Moto {
     fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Moto {
         let bin = require_venv();
         let port = free_port();
         let child = Command::new(bin.join("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -493,4 +501,106 @@ fn unreadable_region_becomes_gaps_and_exit_3() {
     );
     assert_eq!(audit.code, 3, "{}", audit.stderr);
     assert!(audit.stderr.contains("INCOMPLETE"), "{}", audit.stderr);
+}
+
+/// Real refusals, from moto's IAM enforcement: a principal without
+/// iam:GetAccountAuthorizationDetails gets a diagnostic and no snapshot; one
+/// without ec2:DescribeSecurityGroups gets a snapshot with an AccessDenied gap.
+#[test]
+fn access_denied_on_iam_is_fatal_and_elsewhere_a_gap() {
+    // The first 6 actions (the set-up below) are not authorised; every later one is.
+    let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", "6")]);
+    let setup = r#"
+import boto3, json, sys
+iam = boto3.client("iam", region_name="us-east-1", endpoint_url=sys.argv[1])
+def user(name, actions):
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="audit", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    print(name, k["AccessKeyId"], k["SecretAccessKey"])
+user("no-iam", ["sts:GetCallerIdentity", "ec2:Describe*", "cloudtrail:*"])
+user("no-sg", ["sts:GetCallerIdentity", "iam:GetAccountAuthorizationDetails",
+               "ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "cloudtrail:*"])
+"#;
+    let out = aws_env(Command::new(venv().join("python")))
+        .args(["-c", setup, &moto.endpoint])
+        .output()
+        .expect("run set-up");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys: Vec<(String, String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let mut f = l.split_whitespace().map(str::to_string);
+            (f.next().unwrap(), f.next().unwrap(), f.next().unwrap())
+        })
+        .collect();
+    let as_user = |name: &str| {
+        let (_, id, secret) = keys.iter().find(|(n, _, _)| n == name).unwrap().clone();
+        move |c: Command| {
+            let mut c = aws_env(c);
+            c.env("AWS_ACCESS_KEY_ID", &id)
+                .env("AWS_SECRET_ACCESS_KEY", &secret)
+                .env("AWS_MAX_ATTEMPTS", "1");
+            c
+        }
+    };
+    let dir = tmp();
+    let file = dir.path().join("acct.json");
+    let path = file.display().to_string();
+    let args = [
+        "snapshot",
+        "--endpoint-url",
+        &moto.endpoint,
+        "--regions",
+        "us-east-1",
+        "--out",
+        &path,
+    ];
+
+    let r = run(&args, as_user("no-iam"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("stopguard::aws::access_denied"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("iam:GetAccountAuthorizationDetails was denied"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("examples/audit-role-policy.json"),
+        "{}",
+        r.stderr
+    );
+    assert!(!file.exists());
+
+    let r = run(&args, as_user("no-sg"));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let doc = json(&std::fs::read_to_string(&file).unwrap());
+    let gaps = doc["account"]["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["api"], "DescribeSecurityGroups");
+    assert!(
+        gaps[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("UnauthorizedOperation")
+            || gaps[0]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("AccessDenied"),
+        "{}",
+        gaps[0]
+    );
+    assert_eq!(doc["account"]["supplied"]["security_groups"], false);
+    assert_eq!(doc["account"]["supplied"]["instances"], true);
+    assert_eq!(doc["account"]["supplied"]["iam"], true);
 }

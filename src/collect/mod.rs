@@ -148,11 +148,15 @@ where
     match err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Failure::Unreachable(text),
         _ => {
-            let status = err
-                .raw_response()
-                .map(|r| format!(" (HTTP {})", r.status().as_u16()))
-                .unwrap_or_default();
-            let code = err.code().unwrap_or_default();
+            let http = err.raw_response().map(|r| r.status().as_u16());
+            let status = http.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            // A 403 whose body the SDK could not read (moto's IAM errors, some
+            // proxies) is still a refusal.
+            let code = err.code().unwrap_or(if http == Some(403) {
+                "AccessDenied"
+            } else {
+                ""
+            });
             let message = match (err.code(), err.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
