@@ -208,6 +208,9 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
         "{}",
         snap.stderr
     );
+    // stderr is not a terminal here: no progress display, just the closing line.
+    assert!(!snap.stderr.contains('\x1b'), "{}", snap.stderr);
+    assert_eq!(snap.stderr.lines().count(), 1, "{}", snap.stderr);
 
     // The envelope.
     let text = std::fs::read_to_string(&file).expect("snapshot file");
