@@ -13,6 +13,9 @@ pub enum ExitStatus {
     Findings,
     /// The run could not be completed.
     Error,
+    /// `snapshot`/`audit`: done, but some account data could not be read (the
+    /// snapshot's `gaps` say what); checks needing it did not run.
+    Incomplete,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -21,6 +24,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Clean => ExitCode::SUCCESS,
             ExitStatus::Findings => ExitCode::from(1),
             ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Incomplete => ExitCode::from(3),
         }
     }
 }
@@ -99,6 +103,34 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
                 .collect::<Result<Vec<_>>>()?;
             commands::diff::run(&before, &after, &action, &scps, &limits, format)
         }
+        #[cfg(feature = "aws")]
+        Command::Snapshot { aws, out } => commands::snapshot::run(&aws, &out),
+        #[cfg(feature = "aws")]
+        Command::Audit {
+            aws,
+            scp,
+            policies,
+            format,
+            fail_on,
+            output,
+            color,
+            snapshot_out,
+            exceptions,
+            baseline,
+        } => commands::audit::run(
+            &aws,
+            &scp,
+            &policies,
+            &commands::check::Options {
+                format,
+                fail_on,
+                output: output.as_deref(),
+                color,
+                exceptions: exceptions.as_deref(),
+                baseline: baseline.as_deref(),
+            },
+            snapshot_out.as_deref(),
+        ),
         Command::Input { input } => commands::input::run(&input),
         Command::New {
             command: NewCommand::Policy { path, id, severity },

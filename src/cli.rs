@@ -17,7 +17,8 @@ ec2:StopInstances (users and roles, through inline, managed and group policies, 
 boundaries and SCPs), which security-group rules are acceptable, and whether CloudTrail would \
 record and alert on the call.\n\nInputs are what the AWS CLI prints (get-account-authorization-details, \
 describe-security-groups, describe-instances, describe-trails, ...), IAM policy documents, \
-or a stopguard snapshot. Exit status: 0 clean, 1 findings at or above --fail-on, 2 error."
+or a stopguard snapshot. Exit status: 0 clean, 1 findings at or above --fail-on, 2 error, \
+3 (snapshot, audit) some account data could not be read."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -65,6 +66,36 @@ pub struct PolicyArgs {
     pub namespace: Vec<String>,
 }
 
+/// Where and how to read a live account (the `aws` feature).
+#[cfg(feature = "aws")]
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Named profile from ~/.aws/config and ~/.aws/credentials, as `aws --profile`
+    /// (SSO, assumed roles and credential_process profiles all work)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Regions to read, comma-separated or repeated (default: every region enabled
+    /// for the account, from ec2:DescribeRegions)
+    #[arg(
+        long = "regions",
+        alias = "region",
+        value_name = "REGION,...",
+        value_delimiter = ','
+    )]
+    pub regions: Vec<String>,
+    /// Send every request to this endpoint, e.g. an emulator (AWS_ENDPOINT_URL is
+    /// honoured too)
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Requests in flight at most, across regions and services
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// No progress display on stderr (it is shown only on a terminal anyway);
+    /// warnings about unreadable data are still printed
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate the policies against exported or snapshotted account state
@@ -90,6 +121,50 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         exceptions: Option<PathBuf>,
         /// A previous `--format json` report: only findings not in it fail the build
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+    },
+    /// Read a live account through the AWS API into a snapshot file (read-only calls).
+    /// Exit 0: complete; 3: written, but some data could not be read (see `gaps`);
+    /// 2: no snapshot written
+    #[cfg(feature = "aws")]
+    Snapshot {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// The snapshot file to write (atomically)
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Snapshot a live account in memory and check it: `snapshot` then `check`.
+    /// Exit 1 on findings, else 3 when some data could not be read, else 0
+    #[cfg(feature = "aws")]
+    Audit {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// A service control policy file; repeat once per level, root first
+        #[arg(long, value_name = "FILE")]
+        scp: Vec<PathBuf>,
+        #[command(flatten)]
+        policies: PolicyArgs,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 1 when a finding has this severity or higher
+        #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+        fail_on: Severity,
+        /// Write the report to FILE (atomically) instead of stdout
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// When to colour text output
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+        /// Also write the snapshot taken to FILE
+        #[arg(long, value_name = "FILE")]
+        snapshot_out: Option<PathBuf>,
+        /// Accepted risks (YAML), as for `check`
+        #[arg(long, value_name = "FILE")]
+        exceptions: Option<PathBuf>,
+        /// A previous `--format json` report: only findings not in it fail, as for `check`
         #[arg(long, value_name = "FILE")]
         baseline: Option<PathBuf>,
     },

@@ -125,6 +125,42 @@ pub enum Error {
         help: Option<String>,
     },
 
+    #[error("no AWS credentials: {message}")]
+    #[diagnostic(
+        code(stopguard::aws::credentials),
+        help("stopguard finds credentials as the AWS CLI does: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (--profile NAME or AWS_PROFILE; run `aws sso login --profile NAME` for SSO), or an instance or container role")
+    )]
+    AwsCredentials { message: String },
+
+    #[error("cannot reach {endpoint}: {message}")]
+    #[diagnostic(
+        code(stopguard::aws::unreachable),
+        help("check the network and the region; for an emulator, check --endpoint-url or AWS_ENDPOINT_URL. No snapshot was written")
+    )]
+    AwsUnreachable { endpoint: String, message: String },
+
+    #[error("{service}:{api} was denied: {message}")]
+    #[diagnostic(
+        code(stopguard::aws::access_denied),
+        help("the auditing principal needs the read-only actions in examples/audit-role-policy.json. No snapshot was written")
+    )]
+    AwsAccessDenied {
+        service: String,
+        api: String,
+        message: String,
+    },
+
+    #[error("{service}:{api} failed: {message}")]
+    #[diagnostic(
+        code(stopguard::aws::api),
+        help("the call failed after the SDK's retries. No snapshot was written")
+    )]
+    AwsApi {
+        service: String,
+        api: String,
+        message: String,
+    },
+
     #[error("{count} problems")]
     #[diagnostic(code(stopguard::many))]
     Many {

@@ -13,6 +13,8 @@
 #![allow(clippy::result_large_err)]
 pub mod app;
 pub mod cli;
+#[cfg(feature = "aws")]
+pub mod collect;
 pub mod commands;
 pub mod diag;
 pub mod engine;

@@ -18,23 +18,35 @@ pub struct Options<'a> {
     pub baseline: Option<&'a Path>,
 }
 
+/// The exceptions and baseline files, read before any slow work so that a mistake
+/// in them fails fast.
+pub struct Decisions {
+    exceptions: Option<(String, Vec<crate::triage::Exception>)>,
+    baseline: Option<std::collections::HashSet<String>>,
+}
+
+impl Decisions {
+    pub fn load(opts: &Options) -> Result<Self> {
+        Ok(Decisions {
+            exceptions: opts
+                .exceptions
+                .map(|p| {
+                    Ok::<_, crate::diag::Error>((
+                        p.display().to_string(),
+                        crate::triage::load_exceptions(p)?,
+                    ))
+                })
+                .transpose()?,
+            baseline: opts
+                .baseline
+                .map(crate::triage::load_baseline)
+                .transpose()?,
+        })
+    }
+}
+
 pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> Result<ExitStatus> {
-    let Options {
-        format,
-        fail_on,
-        output,
-        color,
-        ..
-    } = *opts;
-    // Read the team's decisions first: a bad exceptions file should fail fast.
-    let exceptions = opts
-        .exceptions
-        .map(crate::triage::load_exceptions)
-        .transpose()?;
-    let baseline = opts
-        .baseline
-        .map(crate::triage::load_baseline)
-        .transpose()?;
+    let decisions = Decisions::load(opts)?;
     let mut timer = super::PhaseTimer::from_env();
     // Policies first: a syntax error should not wait for a large export to parse.
     let mut engine = super::load_engine(policy_args)?;
@@ -42,27 +54,58 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
     let per_file = engine.has_per_file_policies();
     let (account, raws, scps) = super::load_account_with(input_args, per_file)?;
     timer.lap("load inputs");
-    let facts = input::analyse(&account, &scps);
+    let inputs = input_args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    evaluate(
+        &mut engine,
+        Subject {
+            account: &account,
+            raws: &raws,
+            scps: &scps,
+            inputs,
+        },
+        opts,
+        &decisions,
+        timer,
+    )
+}
+
+/// What a check judges: the account, each input file's document (for per-file
+/// policies), the SCPs, and the input names for the report.
+pub struct Subject<'a> {
+    pub account: &'a crate::model::Account,
+    pub raws: &'a crate::load::RawDocuments,
+    pub scps: &'a [crate::iam::access::ScpLevel],
+    pub inputs: Vec<String>,
+}
+
+/// Evaluates loaded policies against a loaded account and writes the report.
+pub fn evaluate(
+    engine: &mut crate::engine::PolicyEngine,
+    subject: Subject,
+    opts: &Options,
+    decisions: &Decisions,
+    mut timer: super::PhaseTimer,
+) -> Result<ExitStatus> {
+    let facts = input::analyse(subject.account, subject.scps);
     timer.lap("iam analysis");
-    let doc = input::build(&account, &facts);
+    let doc = input::build(subject.account, &facts);
     timer.lap("build input");
     let value = regorus::Value::from(doc);
     timer.lap("convert input");
     let mut findings = engine.evaluate(value)?;
-    if per_file {
-        findings.extend(engine.evaluate_files(&raws)?);
+    if engine.has_per_file_policies() {
+        findings.extend(engine.evaluate_files(subject.raws)?);
         crate::findings::sort(&mut findings);
     }
     timer.lap("evaluate");
-    if let (Some(list), Some(path)) = (&exceptions, opts.exceptions) {
-        crate::triage::apply_exceptions(
-            &mut findings,
-            list,
-            &path.display().to_string(),
-            crate::triage::today(),
-        );
+    if let Some((source, list)) = &decisions.exceptions {
+        crate::triage::apply_exceptions(&mut findings, list, source, crate::triage::today());
     }
-    if let Some(known) = &baseline {
+    if let Some(known) = &decisions.baseline {
         crate::triage::apply_baseline(&mut findings, known);
     }
     let policies = engine
@@ -70,14 +113,12 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
         .iter()
         .filter(|p| !p.is_test && !p.rules.is_empty())
         .count();
-    let inputs = input_args
-        .inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let report = Report::new(findings, policies, inputs, fail_on);
-    let reporter = report::reporter(format, super::use_color(color, output.is_some()));
-    super::emit(output, |w| reporter.render(&report, w))?;
+    let report = Report::new(findings, policies, subject.inputs, opts.fail_on);
+    let reporter = report::reporter(
+        opts.format,
+        super::use_color(opts.color, opts.output.is_some()),
+    );
+    super::emit(opts.output, |w| reporter.render(&report, w))?;
     timer.lap("report");
     Ok(if report.failed {
         ExitStatus::Findings

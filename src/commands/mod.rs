@@ -1,10 +1,14 @@
 //! One module per subcommand, and the set-up they share: loading inputs, SCPs,
 //! policies and parameters, and writing output.
+#[cfg(feature = "aws")]
+pub mod audit;
 pub mod check;
 pub mod diff;
 pub mod input;
 pub mod new;
 pub mod policies;
+#[cfg(feature = "aws")]
+pub mod snapshot;
 pub mod test;
 pub mod who_can;
 
