@@ -471,18 +471,27 @@ impl Serialize for Statement {
 }
 
 /// Regroups flat conditions into AWS's `{"Operator": {"key": [values]}}` shape.
+/// A key repeated under one operator (AND-ed on reading) is written twice, not
+/// merged or dropped, so the document reads back with every condition it had.
 pub struct ConditionsOut<'a>(pub &'a [Condition]);
 impl Serialize for ConditionsOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut grouped: std::collections::BTreeMap<
-            &str,
-            std::collections::BTreeMap<&str, &[String]>,
-        > = Default::default();
+        struct Keys<'a>(Vec<(&'a str, &'a [String])>);
+        impl Serialize for Keys<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                // Sorted by key as before; a stable sort keeps repeats in order.
+                let mut keys = self.0.clone();
+                keys.sort_by_key(|&(k, _)| k);
+                s.collect_map(keys)
+            }
+        }
+        let mut grouped: std::collections::BTreeMap<&str, Keys> = Default::default();
         for c in self.0 {
             grouped
                 .entry(c.operator.as_str())
-                .or_default()
-                .insert(c.key.as_str(), c.values.as_slice());
+                .or_insert_with(|| Keys(Vec::new()))
+                .0
+                .push((c.key.as_str(), c.values.as_slice()));
         }
         grouped.serialize(s)
     }
@@ -567,6 +576,17 @@ mod tests {
         let d: PolicyDocument = serde_json::from_str(src).unwrap();
         let again: PolicyDocument =
             serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(d, again);
+    }
+
+    #[test]
+    fn round_trip_keeps_a_key_repeated_under_one_operator() {
+        // The `policy_document` fuzz target's round-trip check: the second `k` was dropped.
+        let src =
+            include_str!("../../tests/fixtures/fuzz/policy_document-repeated-condition-key.json");
+        let d = PolicyDocument::from_text(src).unwrap();
+        assert_eq!(d.statements[0].conditions.len(), 2);
+        let again = PolicyDocument::from_text(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(d, again);
     }
 }
