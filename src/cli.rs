@@ -66,6 +66,30 @@ pub struct PolicyArgs {
     pub namespace: Vec<String>,
 }
 
+/// How `check` and `audit` report, and what the team has decided about findings.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding has this severity or higher
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
+    pub fail_on: Severity,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to colour text output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Accepted risks (YAML): `exceptions: [{rule, resource, reason, expires}]`;
+    /// excepted findings stay in the report and do not fail the build
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
+    /// A previous `--format json` report: only findings not in it fail the build
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
 /// Where and how to read a live account (the `aws` feature).
 #[cfg(feature = "aws")]
 #[derive(Debug, Args)]
@@ -104,25 +128,8 @@ pub enum Command {
         input: InputArgs,
         #[command(flatten)]
         policies: PolicyArgs,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Exit 1 when a finding has this severity or higher
-        #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
-        fail_on: Severity,
-        /// Write the report to FILE (atomically) instead of stdout
-        #[arg(long, short, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// When to colour text output
-        #[arg(long, value_enum, default_value_t = Color::Auto)]
-        color: Color,
-        /// Accepted risks (YAML): `exceptions: [{rule, resource, reason, expires}]`;
-        /// excepted findings stay in the report and do not fail the build
-        #[arg(long, value_name = "FILE")]
-        exceptions: Option<PathBuf>,
-        /// A previous `--format json` report: only findings not in it fail the build
-        #[arg(long, value_name = "FILE")]
-        baseline: Option<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Read a live account through the AWS API into a snapshot file (read-only calls).
     /// Exit 0: complete; 3: written, but some data could not be read (see `gaps`);
@@ -146,27 +153,11 @@ pub enum Command {
         scp: Vec<PathBuf>,
         #[command(flatten)]
         policies: PolicyArgs,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Exit 1 when a finding has this severity or higher
-        #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
-        fail_on: Severity,
-        /// Write the report to FILE (atomically) instead of stdout
-        #[arg(long, short, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// When to colour text output
-        #[arg(long, value_enum, default_value_t = Color::Auto)]
-        color: Color,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Also write the snapshot taken to FILE
         #[arg(long, value_name = "FILE")]
         snapshot_out: Option<PathBuf>,
-        /// Accepted risks (YAML), as for `check`
-        #[arg(long, value_name = "FILE")]
-        exceptions: Option<PathBuf>,
-        /// A previous `--format json` report: only findings not in it fail, as for `check`
-        #[arg(long, value_name = "FILE")]
-        baseline: Option<PathBuf>,
     },
     /// List the principals that may perform an action, with the statements that grant it
     WhoCan {

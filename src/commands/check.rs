@@ -18,6 +18,19 @@ pub struct Options<'a> {
     pub baseline: Option<&'a Path>,
 }
 
+impl<'a> From<&'a crate::cli::ReportArgs> for Options<'a> {
+    fn from(r: &'a crate::cli::ReportArgs) -> Self {
+        Options {
+            format: r.format,
+            fail_on: r.fail_on,
+            output: r.output.as_deref(),
+            color: r.color,
+            exceptions: r.exceptions.as_deref(),
+            baseline: r.baseline.as_deref(),
+        }
+    }
+}
+
 /// The exceptions and baseline files, read before any slow work so that a mistake
 /// in them fails fast.
 pub struct Decisions {
