@@ -3,6 +3,7 @@
 //! `docs/input-schema.md`; a change here is a change to that contract.
 use serde_json::{json, Map, Value};
 
+use crate::engine::reads::InputReads;
 use crate::iam::access::{Access, Analyzer, Grant, ScpLevel};
 use crate::iam::context::RequestContext;
 use crate::model::{Account, Permission, Tag};
@@ -28,15 +29,33 @@ pub fn any_instance(account: &Account) -> String {
     )
 }
 
-pub fn analyse(account: &Account, scps: &[ScpLevel]) -> IamFacts {
+/// The analysis the policies can read (`reads`); what none of them reads is left
+/// empty, and with neither part read the account is not analysed at all.
+pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamFacts {
+    let access = reads.needs(&["iam", "stop_access"]);
+    let statements = reads.needs(&["iam", "stop_statements"]);
+    if !access && !statements {
+        return IamFacts {
+            stop_access: vec![],
+            stop_statements: vec![],
+        };
+    }
     let analyzer = Analyzer::new(account, scps);
     IamFacts {
-        stop_access: analyzer.who_can(
-            STOP_ACTION,
-            &any_instance(account),
-            &RequestContext::unknown(),
-        ),
-        stop_statements: analyzer.statements_granting(STOP_ACTION),
+        stop_access: if access {
+            analyzer.who_can(
+                STOP_ACTION,
+                &any_instance(account),
+                &RequestContext::unknown(),
+            )
+        } else {
+            vec![]
+        },
+        stop_statements: if statements {
+            analyzer.statements_granting(STOP_ACTION)
+        } else {
+            vec![]
+        },
     }
 }
 
@@ -60,9 +79,50 @@ fn permission(p: &Permission) -> Value {
     })
 }
 
-/// Builds the Rego input document.
-pub fn build(account: &Account, facts: &IamFacts) -> Value {
-    let users: Vec<Value> = account
+/// Builds the Rego input document, with the sections that no policy reads
+/// (`reads`) left out: on a large account most of the input is lists of users and
+/// roles that the built-in pack never looks at. `stopguard input` builds it all.
+pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
+    let want = |path: &[&str]| reads.needs(path);
+    let mut users: Vec<Value> = Vec::new();
+    let mut roles: Vec<Value> = Vec::new();
+    let mut groups: Vec<Value> = Vec::new();
+    let mut instances: Vec<Value> = Vec::new();
+    let mut trails: Vec<Value> = Vec::new();
+    if want(&["iam", "users"]) {
+        users = build_users(account);
+    }
+    if want(&["iam", "roles"]) {
+        roles = build_roles(account);
+    }
+    if want(&["ec2", "security_groups"]) {
+        groups = build_security_groups(account);
+    }
+    if want(&["ec2", "instances"]) {
+        instances = build_instances(account);
+    }
+    if want(&["cloudtrail", "trails"]) {
+        trails = build_trails(account);
+    }
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "account_id": account.account_id,
+        "supplied": account.supplied,
+        "iam": {
+            "users": users,
+            "roles": roles,
+            "stop_access": facts.stop_access,
+            "stop_statements": facts.stop_statements,
+        },
+        "policy_files": account.policy_files.iter().map(|f| &f.file).collect::<Vec<_>>(),
+        "ec2": { "security_groups": groups, "instances": instances },
+        "cloudtrail": { "trails": trails },
+        "gaps": account.gaps,
+    })
+}
+
+fn build_users(account: &Account) -> Vec<Value> {
+    account
         .iam
         .users
         .iter()
@@ -75,8 +135,11 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "file": u.file.as_deref(),
             })
         })
-        .collect();
-    let roles: Vec<Value> = account
+        .collect()
+}
+
+fn build_roles(account: &Account) -> Vec<Value> {
+    account
         .iam
         .roles
         .iter()
@@ -88,8 +151,11 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "file": r.file.as_deref(),
             })
         })
-        .collect();
-    let groups: Vec<Value> = account
+        .collect()
+}
+
+fn build_security_groups(account: &Account) -> Vec<Value> {
+    account
         .ec2
         .security_groups
         .iter()
@@ -104,8 +170,11 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "file": g.file.as_deref(),
             })
         })
-        .collect();
-    let instances: Vec<Value> = account
+        .collect()
+}
+
+fn build_instances(account: &Account) -> Vec<Value> {
+    account
         .ec2
         .instances
         .iter()
@@ -123,8 +192,11 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "file": i.file.as_deref(),
             })
         })
-        .collect();
-    let trails: Vec<Value> = account
+        .collect()
+}
+
+fn build_trails(account: &Account) -> Vec<Value> {
+    account
         .cloudtrail
         .trails
         .iter()
@@ -147,20 +219,5 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "file": t.file.as_deref(),
             })
         })
-        .collect();
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "account_id": account.account_id,
-        "supplied": account.supplied,
-        "iam": {
-            "users": users,
-            "roles": roles,
-            "stop_access": facts.stop_access,
-            "stop_statements": facts.stop_statements,
-        },
-        "policy_files": account.policy_files.iter().map(|f| &f.file).collect::<Vec<_>>(),
-        "ec2": { "security_groups": groups, "instances": instances },
-        "cloudtrail": { "trails": trails },
-        "gaps": account.gaps,
-    })
+        .collect()
 }

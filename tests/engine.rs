@@ -480,3 +480,69 @@ fn guide_example_policies_pass_their_tests_and_run() {
         c.stdout
     );
 }
+
+/// The input leaves out sections no loaded policy reads (a speed-up for large
+/// accounts); a custom policy that reads one, directly or by passing `input` whole,
+/// still gets it, beside the built-in pack that does not read it.
+#[test]
+fn sections_a_custom_policy_reads_are_in_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str, id: &str, body: &str| {
+        format!(
+            "# METADATA\n# title: {name}\n# custom:\n#   id: {id}\n#   severity: low\n#   remediation: none\npackage custom.{name}\n\nimport rego.v1\n\n{body}\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("users.rego"),
+        policy(
+            "users",
+            "CUSTOM-101",
+            "deny contains {\"msg\": u.name, \"resource\": u.arn} if {\n\tsome u in input.iam.users\n}",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("whole.rego"),
+        policy(
+            "whole",
+            "CUSTOM-102",
+            "deny contains {\"msg\": r.name, \"resource\": r.arn} if {\n\tsome r in roles(input)\n}\n\nroles(doc) := doc[\"iam\"][\"roles\"]",
+        ),
+    )
+    .unwrap();
+    let r = stopguard(&[
+        "check",
+        "--policy",
+        dir.path().to_str().unwrap(),
+        "tests/fixtures/shapes/authz.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let by_rule = |rule: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["resource"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let input = json(&stopguard(&["input", "tests/fixtures/shapes/authz.json"]).stdout);
+    let arns = |key: &str| -> Vec<String> {
+        let mut a: Vec<String> = input["iam"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["arn"].as_str().unwrap().to_string())
+            .collect();
+        a.sort();
+        a
+    };
+    assert!(!arns("users").is_empty() && !arns("roles").is_empty());
+    assert_eq!(by_rule("CUSTOM-101"), arns("users"));
+    assert_eq!(by_rule("CUSTOM-102"), arns("roles"));
+    // The built-in pack ran beside them, on the same input.
+    assert!(!by_rule("IAM-001").is_empty(), "{}", r.stdout);
+}

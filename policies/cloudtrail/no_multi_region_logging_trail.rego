@@ -33,7 +33,7 @@ deny contains finding if {
 	count(status_unknown) == 0
 	finding := {
 		"msg": sprintf("no multi-region CloudTrail trail is logging in %s: %s", [account_text, situation]),
-		"resource": util.account_resource(input),
+		"resource": util.account_resource(util.input_account),
 		"details": {"multi_region_trails": sort(multi_region_names), "stopped": sort(stopped)},
 	}
 }
@@ -47,7 +47,7 @@ deny contains finding if {
 			"logging could not be confirmed for the multi-region trail(s) %s of %s: trail status was not supplied (add the output of aws cloudtrail get-trail-status)",
 			[concat(", ", sort(status_unknown)), account_text],
 		),
-		"resource": util.account_resource(input),
+		"resource": util.account_resource(util.input_account),
 		"details": {"multi_region_trails": sort(multi_region_names), "status_unknown": sort(status_unknown), "stopped": sort(stopped)},
 	}
 }
@@ -74,7 +74,7 @@ stopped := {trail.name |
 	trail.logging == false
 }
 
-account_text := util.account_text(input)
+account_text := util.account_text(util.input_account)
 
 situation := sprintf("the multi-region trail(s) %s are not logging (start them with aws cloudtrail start-logging)", [concat(", ", sort(stopped))]) if {
 	count(stopped) > 0

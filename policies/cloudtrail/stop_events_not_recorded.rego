@@ -44,7 +44,7 @@ deny contains finding if {
 			"no logging CloudTrail trail in %s records ec2:StopInstances (a write management event from ec2.amazonaws.com)%s",
 			[account_text, candidates_text],
 		),
-		"resource": util.account_resource(input),
+		"resource": util.account_resource(util.input_account),
 		"details": {"candidate_trails": sort(candidate_names)},
 	}
 }
@@ -58,7 +58,7 @@ deny contains finding if {
 			"recording of ec2:StopInstances in %s could not be confirmed: trail(s) %s have custom event selectors that were not supplied (add the output of aws cloudtrail get-event-selectors)",
 			[account_text, concat(", ", sort(selectors_unknown))],
 		),
-		"resource": util.account_resource(input),
+		"resource": util.account_resource(util.input_account),
 		"details": {"candidate_trails": sort(candidate_names), "selectors_unknown": sort(selectors_unknown)},
 	}
 }
@@ -81,7 +81,7 @@ selectors_unknown := {trail.name |
 	cloudtrail.selectors_unknown(trail)
 }
 
-account_text := util.account_text(input)
+account_text := util.account_text(util.input_account)
 
 candidates_text := sprintf("; the event selectors of %s leave it out", [concat(", ", sort(candidate_names))]) if {
 	count(candidate_names) > 0

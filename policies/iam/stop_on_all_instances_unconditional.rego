@@ -23,6 +23,7 @@ package stopguard.iam.stop_on_all_instances_unconditional
 import rego.v1
 
 import data.stopguard.lib.iam
+import data.stopguard.lib.util
 
 deny contains finding if {
 	some grant in input.iam.stop_statements
@@ -55,5 +56,5 @@ deny contains finding if {
 # The statement's Resource entries that cover every instance, sorted.
 every_instance_resources(grant) := sort({resource |
 	some resource in grant.resources
-	iam.covers_every_instance(resource, object.get(input, "account_id", null))
+	iam.covers_every_instance(resource, util.input_account_id)
 })

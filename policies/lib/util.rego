@@ -20,6 +20,16 @@ join_limited(items, limit) := concat(", ", items) if {
 	count(items) <= limit
 } else := sprintf("%s and %d more", [concat(", ", array.slice(items, 0, limit)), count(items) - limit])
 
+# The input's account id, or null when the input does not say. Policies use this
+# rather than passing `input` whole to a function, so that the engine can see
+# which parts of the input they read (and leave the rest out of it).
+default input_account_id := null
+
+input_account_id := input.account_id
+
+# The account as an object for account_resource/account_text.
+input_account := {"account_id": input_account_id}
+
 # The account the input is about, for account-wide findings.
 account_resource(inp) := inp.account_id if {
 	has_text(inp.account_id)

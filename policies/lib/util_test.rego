@@ -36,3 +36,10 @@ test_account_text if {
 	util.account_text({"account_id": "111122223333"}) == "account 111122223333"
 	util.account_text({"account_id": null}) == "the account"
 }
+
+test_input_account_id if {
+	util.input_account_id == "111122223333" with input as {"account_id": "111122223333"}
+	util.input_account_id == null with input as {"account_id": null}
+	util.input_account_id == null with input as {}
+	util.input_account == {"account_id": "111122223333"} with input as {"account_id": "111122223333"}
+}

@@ -103,9 +103,10 @@ pub fn evaluate(
     decisions: &Decisions,
     mut timer: super::PhaseTimer,
 ) -> Result<ExitStatus> {
-    let facts = input::analyse(subject.account, subject.scps);
+    let reads = engine.input_reads();
+    let facts = input::analyse(subject.account, subject.scps, &reads);
     timer.lap("iam analysis");
-    let doc = input::build(subject.account, &facts);
+    let doc = input::build(subject.account, &facts, &reads);
     timer.lap("build input");
     let value = regorus::Value::from(doc);
     timer.lap("convert input");

@@ -6,8 +6,9 @@ use crate::input;
 
 pub fn run(args: &InputArgs) -> Result<ExitStatus> {
     let (account, scps) = super::load_account(args)?;
-    let facts = input::analyse(&account, &scps);
-    let doc = input::build(&account, &facts);
+    let all = crate::engine::reads::InputReads::everything();
+    let facts = input::analyse(&account, &scps, &all);
+    let doc = input::build(&account, &facts, &all);
     super::emit(None, |w| {
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         writeln!(w)

@@ -2,6 +2,7 @@
 //! regorus once, with their METADATA and parameters, and turns what their `deny`
 //! rules produce into [`Finding`]s. Evaluation never prints.
 pub mod metadata;
+pub mod reads;
 pub mod testing;
 
 use std::collections::BTreeMap;
@@ -566,6 +567,17 @@ impl PolicyEngine {
     /// Direct access for the test runner.
     pub(crate) fn regorus(&mut self) -> &mut regorus::Engine {
         &mut self.engine
+    }
+
+    /// The parts of `input` the loaded (non-test) policies can read, so that the
+    /// input builder may leave the rest out (see [`reads`]).
+    pub fn input_reads(&self) -> reads::InputReads {
+        reads::InputReads::scan(
+            self.sources
+                .iter()
+                .filter(|s| s.is_rego() && !s.is_test())
+                .map(|s| s.text.as_str()),
+        )
     }
 
     /// Whether some policies judge each input file on its own (conftest's contract).
