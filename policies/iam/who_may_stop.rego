@@ -43,15 +43,16 @@ import data.stopguard.lib.util
 deny contains finding if {
 	some access in input.iam.stop_access
 	not iam.is_allowed_stopper(access.arn)
+	conditions := open_conditions(access)
 	finding := object.union(
 		{
-			"msg": message(access),
+			"msg": message(access, conditions),
 			"resource": access.arn,
 			"details": {
 				"access": access.access,
 				"type": access.type,
 				"policies": policy_ids(access),
-				"open_conditions": open_conditions(access),
+				"open_conditions": conditions,
 				"limits": object.get(access, "limits", []),
 				"via": object.get(access, "via", []),
 			},
@@ -60,16 +61,18 @@ deny contains finding if {
 	)
 }
 
-message(access) := sprintf(
+# Each derived value is computed once per finding and passed on: the pack runs this
+# rule for every principal that may stop instances, thousands on a large account.
+message(access, _) := sprintf(
 	"%s %s may stop instances %sunconditionally but matches no allowed_stoppers pattern (granted by %s)",
 	[access.type, access.arn, how(access), granted_by(access)],
 ) if {
 	access.access == "allowed"
 }
 
-message(access) := sprintf(
+message(access, conditions) := sprintf(
 	"%s %s may stop instances %swhen %s, and matches no allowed_stoppers pattern (granted by %s)",
-	[access.type, access.arn, how(access), when_text(access), granted_by(access)],
+	[access.type, access.arn, how(access), when_text(depends_on(access, conditions)), granted_by(access)],
 ) if {
 	access.access != "allowed"
 }
@@ -96,8 +99,8 @@ open_conditions(access) := sort({iam.condition_text(c) |
 
 # What the access depends on, summarised: the open conditions of the granting
 # statements, the partial Denies and the boundaries/SCPs that narrow it.
-depends_on(access) := array.concat(
-	array.concat(open_conditions(access), denial_texts(access)),
+depends_on(access, conditions) := array.concat(
+	array.concat(conditions, denial_texts(access)),
 	object.get(access, "limits", []),
 )
 
@@ -105,6 +108,6 @@ denial_texts(access) := sort({sprintf("no Deny in %s applies", [g.policy.name]) 
 	some g in object.get(access, "denials", [])
 })
 
-when_text(access) := util.join_limited(depends_on(access), 3) if {
-	count(depends_on(access)) > 0
+when_text(items) := util.join_limited(items, 3) if {
+	count(items) > 0
 } else := "the request meets the granting statements' conditions"
