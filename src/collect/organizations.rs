@@ -155,10 +155,7 @@ async fn levels(
 
     ctx.progress.step("organizations", None, "ListParents");
     let mut path = vec![(account_id.to_string(), "ACCOUNT".to_string())];
-    loop {
-        let Some((child, _)) = path.last().cloned() else {
-            break;
-        };
+    while let Some((child, _)) = path.last().cloned() {
         let parent = parent_of(client, &child, ctx).await?;
         let is_root = parent.1 == "ROOT";
         path.push(parent);
