@@ -319,3 +319,100 @@ user("auditor", ["sts:GetCallerIdentity", "iam:GetAccountAuthorizationDetails", 
     );
     assert!(doc["account"].get("gaps").is_none(), "{}", doc["account"]);
 }
+
+/// The read-only policy the README lists (examples/audit-role-policy.json) is
+/// enough, with moto enforcing IAM: a member-account user holding exactly it
+/// snapshots the account with no gap, and a management-account user holding
+/// exactly it (`--org-profile`) reads every SCP level.
+#[test]
+fn the_example_read_only_policy_is_enough() {
+    let moto = Moto::start();
+    let seed = common::root().join("tests/moto/seed_org.py");
+    let seeded = moto.python(&[&seed.display().to_string()]);
+    let policy =
+        std::fs::read_to_string(common::root().join("examples/audit-role-policy.json")).unwrap();
+    let users = moto.python(&[
+        "-c",
+        r#"
+import boto3, sys
+member_key, member_secret, member_token, policy, ep = sys.argv[1:6]
+def user(iam, name):
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="stopguard", PolicyDocument=policy)
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    print(name + "_key", k["AccessKeyId"]); print(name + "_secret", k["SecretAccessKey"])
+user(boto3.client("iam", region_name="us-east-1", endpoint_url=ep), "org_reader")
+user(boto3.client("iam", region_name="us-east-1", endpoint_url=ep, aws_access_key_id=member_key,
+     aws_secret_access_key=member_secret, aws_session_token=member_token), "auditor")
+"#,
+        &value(&seeded, "access_key"),
+        &value(&seeded, "secret_key"),
+        &value(&seeded, "session_token"),
+        &policy,
+    ]);
+    // From now on moto authorises every call by the caller's IAM policies.
+    moto.enforce_auth();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    let credentials = dir.path().join("credentials");
+    std::fs::write(&config, "[profile org]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        &credentials,
+        format!(
+            "[org]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            value(&users, "org_reader_key"),
+            value(&users, "org_reader_secret")
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("acct.json").display().to_string();
+    let snap = |extra: &[&str], env: &dyn Fn(Command) -> Command| {
+        let mut args = vec![
+            "snapshot",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1",
+            "--out",
+            &file,
+        ];
+        args.extend_from_slice(extra);
+        run(&args, env)
+    };
+    let auditor = |c: Command| {
+        let mut c = aws_env(c);
+        c.env("AWS_ACCESS_KEY_ID", value(&users, "auditor_key"))
+            .env("AWS_SECRET_ACCESS_KEY", value(&users, "auditor_secret"))
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("AWS_MAX_ATTEMPTS", "1");
+        c
+    };
+    let r = snap(&["--org-profile", "org"], &auditor);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    let doc = json(&std::fs::read_to_string(&file).unwrap());
+    assert!(doc["account"].get("gaps").is_none(), "{}", doc["account"]);
+    assert_eq!(doc["account"]["organizations"]["status"], "applied");
+    assert_eq!(
+        doc["account"]["organizations"]["scp_levels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(doc["account"]["iam"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["name"] == "alice"));
+
+    // The refusal is real: a key moto does not know is refused, not ignored.
+    let r = snap(&[], &|c| {
+        let mut c = auditor(c);
+        c.env("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000");
+        c
+    });
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
