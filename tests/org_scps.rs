@@ -6,6 +6,8 @@ mod common;
 
 use common::{fixture, json, stopguard};
 
+const SLR: &str = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling";
+
 fn principals(report: &str) -> Vec<String> {
     let mut v: Vec<String> = json(report)["principals"]
         .as_array()
@@ -39,7 +41,8 @@ fn collected_scps_decide_who_can() {
     let snap = fixture("org/member-snapshot.json");
     let r = stopguard(&["who-can", &snap, "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(principals(&r.stdout), ["role/ops-nightly"]);
+    // The service-linked role is exempt: "SCPs don't affect service-linked roles".
+    assert_eq!(principals(&r.stdout), [SLR, "role/ops-nightly"]);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
 
     // The OU level allows only ec2 and sts: iam is denied to everyone, even
@@ -54,7 +57,7 @@ fn collected_scps_decide_who_can() {
         "--format",
         "json",
     ]);
-    assert_eq!(principals(&r.stdout), ["user/dana"]);
+    assert_eq!(principals(&r.stdout), [SLR, "user/dana"]);
     let dir = tempfile::tempdir().unwrap();
     let admin = {
         let mut doc = json(&std::fs::read_to_string(&snap).unwrap());
@@ -82,7 +85,10 @@ fn collected_scps_decide_who_can() {
         .display()
         .to_string();
     let r = stopguard(&["who-can", &snap, "--scp", &root, "--format", "json"]);
-    assert_eq!(principals(&r.stdout), ["role/ops-nightly", "user/dana"]);
+    assert_eq!(
+        principals(&r.stdout),
+        [SLR, "role/ops-nightly", "user/dana"]
+    );
     assert!(
         r.stderr
             .contains("--scp given: the 3 SCP level(s) collected"),
@@ -99,15 +105,44 @@ fn statuses_other_than_applied_apply_no_scp() {
         let r = stopguard(&["who-can", &file, "--format", "json"]);
         assert_eq!(
             principals(&r.stdout),
-            ["role/ops-nightly", "user/dana"],
+            [SLR, "role/ops-nightly", "user/dana"],
             "{status}"
         );
         assert!(r.stderr.is_empty(), "{status}: {}", r.stderr);
     }
     let file = with_status(dir.path(), "unreadable");
     let r = stopguard(&["who-can", &file, "--format", "json"]);
-    assert_eq!(principals(&r.stdout), ["role/ops-nightly", "user/dana"]);
+    assert_eq!(
+        principals(&r.stdout),
+        [SLR, "role/ops-nightly", "user/dana"]
+    );
     assert!(r.stderr.contains("upper bound"), "{}", r.stderr);
+}
+
+/// An SCP level that allows nothing leaves only the service-linked role.
+#[test]
+fn service_linked_roles_are_exempt_from_every_scp() {
+    let dir = tempfile::tempdir().unwrap();
+    let deny = dir.path().join("deny-all.json");
+    std::fs::write(
+        &deny,
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let snap = fixture("org/member-snapshot.json");
+    let r = stopguard(&[
+        "who-can",
+        &snap,
+        "--scp",
+        &deny.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(principals(&r.stdout), [SLR]);
+    let access = &json(&r.stdout)["principals"][0];
+    assert_eq!(access["access"], "allowed");
+    assert_eq!(access["limits"], serde_json::json!([]));
 }
 
 #[test]
