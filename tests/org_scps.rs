@@ -44,6 +44,17 @@ fn collected_scps_decide_who_can() {
     // The service-linked role is exempt: "SCPs don't affect service-linked roles".
     assert_eq!(principals(&r.stdout), [SLR, "role/ops-nightly"]);
     assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // The Deny is conditioned on aws:PrincipalArn, which is known for each
+    // principal: the ops role's access is definite, not limited by the SCP.
+    let ops = json(&r.stdout)["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ops-nightly")
+        .cloned()
+        .unwrap();
+    assert_eq!(ops["access"], "allowed");
+    assert_eq!(ops["limits"], serde_json::json!([]), "{ops}");
 
     // The OU level allows only ec2 and sts: iam is denied to everyone, even
     // though the account level allows everything.

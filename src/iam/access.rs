@@ -708,6 +708,21 @@ impl<'a> Analyzer<'a> {
                 }
                 let mut limits = if p.scp_exempt() {
                     vec![]
+                } else if self.scps_principal_dependent() {
+                    // An SCP conditioned on who asks (aws:PrincipalArn, ...) is
+                    // decided for this principal: limiting only if still open.
+                    let preq = Request {
+                        context: ctx,
+                        ..req.clone()
+                    };
+                    self.scps
+                        .iter()
+                        .zip(self.scp_layers(&preq))
+                        .filter(|(_, l)| l.permits() == Tri::Unknown)
+                        .map(|(level, _)| {
+                            format!("SCP {} allows it only for some requests", level.file)
+                        })
+                        .collect()
                 } else {
                     scp_limits.clone()
                 };
