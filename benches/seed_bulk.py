@@ -2,7 +2,7 @@
 
 Usage: seed_bulk.py ENDPOINT ROLES SGS REGION...
 ROLES roles (each with an inline policy) and SGS security groups spread over the
-regions (each with two ingress rules), plus one instance per region.
+regions (each with two ingress rules), plus five instances per region.
 """
 import json
 import sys

@@ -118,6 +118,11 @@ pub struct AwsArgs {
     /// warnings about unreadable data are still printed
     #[arg(long, short)]
     pub quiet: bool,
+    /// Read AWS Organizations (the SCPs that apply to the account) with this
+    /// profile instead, e.g. a read-only role in the management account or a
+    /// delegated administrator: member accounts usually may not read them
+    #[arg(long, value_name = "NAME")]
+    pub org_profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -118,6 +118,7 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         "ec2": { "security_groups": groups, "instances": instances },
         "cloudtrail": { "trails": trails },
         "gaps": account.gaps,
+        "organizations": organizations(account),
     })
 }
 
@@ -220,4 +221,25 @@ fn build_trails(account: &Account) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// The SCPs a live snapshot read, by name (their statements are already in
+/// `stop_access`); null when no snapshot looked.
+fn organizations(account: &Account) -> Value {
+    let Some(o) = &account.organizations else {
+        return Value::Null;
+    };
+    json!({
+        "status": o.status,
+        "organization_id": o.organization_id,
+        "management_account_id": o.management_account_id,
+        "detail": o.detail,
+        "scp_levels": o.scp_levels.iter().map(|l| json!({
+            "target_id": l.target_id,
+            "target_type": l.target_type,
+            "policies": l.policies.iter().map(|p| json!({
+                "id": p.id, "arn": p.arn, "name": p.name, "aws_managed": p.aws_managed,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
 }

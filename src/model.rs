@@ -33,6 +33,83 @@ pub struct Account {
     /// Data the collector could not read; policies needing it report "not evaluated".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
+    /// The AWS Organizations SCPs that apply to the account, as the live collector
+    /// read them; None when nobody looked (exports, snapshots of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizations: Option<Organizations>,
+}
+
+/// What AWS Organizations says about the account's service control policies.
+///
+/// SCP evaluation is per level (AWS Organizations User Guide, "SCP evaluation"):
+/// an action is possible only if an SCP at the root, at every OU on the path
+/// down, and at the account itself allows it, and no SCP at any level denies it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Organizations {
+    pub status: OrgStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_account_id: Option<String>,
+    /// Root first, then each OU down the path, then the account itself. Empty
+    /// unless `status` is `applied`.
+    #[serde(default)]
+    pub scp_levels: Vec<OrgLevel>,
+    /// Why the SCPs could not be read (`status: unreadable`), or why none apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgStatus {
+    /// The levels below were read and apply to the account.
+    Applied,
+    /// The account is its organization's management account: SCPs do not apply
+    /// to it (AWS Organizations User Guide, "Service control policies").
+    ManagementAccount,
+    /// The account belongs to no organization: no SCP applies.
+    NotInOrganization,
+    /// The organization has only consolidated billing, or the SCP policy type is
+    /// not enabled at the root: no SCP applies.
+    ScpsDisabled,
+    /// The SCPs could not be read (denied, or an error after retries): access
+    /// found is an upper bound, as SCPs can only take access away.
+    Unreadable,
+}
+
+/// One level of the organization path, with the SCPs attached directly to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgLevel {
+    /// `r-...`, `ou-...` or the account id.
+    pub target_id: String,
+    /// `ROOT`, `ORGANIZATIONAL_UNIT` or `ACCOUNT`, as ListParents names them.
+    pub target_type: String,
+    #[serde(default)]
+    pub policies: Vec<Scp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scp {
+    pub id: String,
+    #[serde(default)]
+    pub arn: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub aws_managed: bool,
+    pub document: PolicyDocument,
+}
+
+impl Organizations {
+    /// The SCP levels to evaluate: only when they apply to the account.
+    pub fn applied_levels(&self) -> &[OrgLevel] {
+        if self.status == OrgStatus::Applied {
+            &self.scp_levels
+        } else {
+            &[]
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

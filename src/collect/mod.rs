@@ -15,6 +15,7 @@
 mod cloudtrail;
 mod ec2;
 mod iam;
+mod organizations;
 mod progress;
 mod sts;
 
@@ -46,6 +47,9 @@ pub struct Options {
     /// Requests in flight at most (at least 1).
     pub concurrency: usize,
     pub progress: bool,
+    /// Profile to read AWS Organizations with (the management account or a
+    /// delegated administrator); None means the same credentials as the rest.
+    pub org_profile: Option<String>,
 }
 
 /// Reads the account. Gaps are in `snapshot.account.gaps`.
@@ -275,6 +279,33 @@ async fn collect(opts: &Options) -> Result<Snapshot> {
         opts.regions.clone()
     };
 
+    let orgs = {
+        let org_config = match &opts.org_profile {
+            // The profile's own credentials: the default chain would prefer
+            // AWS_ACCESS_KEY_ID from the environment over any profile.
+            Some(p) => load_config(&Options {
+                profile: Some(p.clone()),
+                ..opts.clone()
+            })
+            .await
+            .into_builder()
+            .credentials_provider(
+                aws_sdk_organizations::config::SharedCredentialsProvider::new(
+                    aws_config::profile::ProfileFileCredentialsProvider::builder()
+                        .profile_name(p)
+                        .build(),
+                ),
+            )
+            .build(),
+            None => config.clone(),
+        };
+        let client = aws_sdk_organizations::Client::new(&org_config);
+        tokio::spawn(organizations::collect(
+            client,
+            account_id.clone(),
+            ctx.clone(),
+        ))
+    };
     let mut account = Account {
         account_id: Some(account_id),
         ..Account::default()
@@ -309,6 +340,10 @@ async fn collect(opts: &Options) -> Result<Snapshot> {
         }
     })?;
     let regional = regional.map_err(|e| Error::usage(format!("a collection task failed: {e}")))?;
+    account.organizations = Some(
+        orgs.await
+            .map_err(|e| Error::usage(format!("a collection task failed: {e}")))?,
+    );
     account.ec2.security_groups = regional.security_groups;
     account.ec2.instances = regional.instances;
     account.cloudtrail.trails = regional.trails;

@@ -39,6 +39,7 @@ pub fn run(
         text,
     }])?;
     let completeness = super::snapshot::summarise(&snapshot, "audit read");
+    let scps = super::effective_scps(&account, scps);
     let status = super::check::evaluate(
         &mut engine,
         super::check::Subject {

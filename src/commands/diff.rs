@@ -133,7 +133,9 @@ fn side(
     action: &str,
 ) -> Result<(Vec<Access>, Vec<Grant>)> {
     let account = load::load_paths(&[path.to_path_buf()], limits)?;
-    let analyzer = Analyzer::new(&account, scps);
+    // Each side its own collected SCPs, unless --scp names them for both.
+    let scps = super::effective_scps(&account, scps.to_vec());
+    let analyzer = Analyzer::new(&account, &scps);
     let resource = if action.eq_ignore_ascii_case(input::STOP_ACTION) {
         input::any_instance(&account)
     } else {

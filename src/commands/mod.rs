@@ -21,7 +21,7 @@ use crate::engine::{self, PolicyEngine, PolicySource};
 use crate::iam::access::ScpLevel;
 use crate::iam::policy::PolicyDocument;
 use crate::load::{self, Limits};
-use crate::model::Account;
+use crate::model::{Account, OrgStatus, Organizations};
 
 pub fn limits(args: &InputArgs) -> Limits {
     Limits {
@@ -46,7 +46,62 @@ pub fn load_account_with(
         .iter()
         .map(|p| load_scp(p, &limits(args)))
         .collect::<Result<Vec<_>>>()?;
+    let scps = effective_scps(&account, scps);
     Ok((account, raws, scps))
+}
+
+/// The SCP levels an analysis applies: the `--scp` files when any are given, else
+/// the levels a live snapshot collected from AWS Organizations.
+///
+/// `--scp` replaces the collected levels rather than adding to them, so that a
+/// proposed SCP (or the removal of one) can be tried against a snapshot; a note on
+/// stderr says so. When the snapshot could not read the SCPs, a note says that the
+/// access found is an upper bound (SCPs can only take access away).
+pub fn effective_scps(account: &Account, files: Vec<ScpLevel>) -> Vec<ScpLevel> {
+    let Some(org) = &account.organizations else {
+        return files;
+    };
+    if !files.is_empty() {
+        if org.status == OrgStatus::Applied {
+            eprintln!(
+                "note: --scp given: the {} SCP level(s) collected from AWS Organizations are not used",
+                org.scp_levels.len()
+            );
+        }
+        return files;
+    }
+    if org.status == OrgStatus::Unreadable {
+        eprintln!(
+            "note: the SCPs of account {} could not be read ({}); who may act is an upper bound, as SCPs can only take access away (pass them with --scp)",
+            account.account_id.as_deref().unwrap_or("?"),
+            org.detail.as_deref().unwrap_or("no detail")
+        );
+    }
+    collected_scps(org)
+}
+
+/// The collected levels as the analysis takes them: root first, one per level.
+pub fn collected_scps(org: &Organizations) -> Vec<ScpLevel> {
+    org.applied_levels()
+        .iter()
+        .map(|level| ScpLevel {
+            file: format!(
+                "{} {}",
+                match level.target_type.as_str() {
+                    "ROOT" => "root",
+                    "ORGANIZATIONAL_UNIT" => "OU",
+                    "ACCOUNT" => "account",
+                    other => other,
+                },
+                level.target_id
+            ),
+            policies: level
+                .policies
+                .iter()
+                .map(|p| (p.name.clone(), p.document.clone()))
+                .collect(),
+        })
+        .collect()
 }
 
 /// An SCP file: `aws organizations describe-policy` output (whose `Content` is the

@@ -21,6 +21,7 @@ pub fn options(args: &AwsArgs) -> Options {
         endpoint_url: args.endpoint_url.clone(),
         concurrency: usize::from(args.concurrency),
         progress: !args.quiet && std::io::stderr().is_terminal(),
+        org_profile: args.org_profile.clone(),
     }
 }
 
@@ -46,6 +47,7 @@ pub fn summarise(snapshot: &Snapshot, what: &str) -> ExitStatus {
         a.ec2.instances.len(),
         a.cloudtrail.trails.len()
     );
+    let counts = format!("{counts}, {}", scp_summary(a));
     if a.gaps.is_empty() {
         eprintln!("{what}: {counts}");
         ExitStatus::Clean
@@ -55,6 +57,21 @@ pub fn summarise(snapshot: &Snapshot, what: &str) -> ExitStatus {
             a.gaps.len()
         );
         ExitStatus::Incomplete
+    }
+}
+
+/// What the snapshot says about SCPs, for the closing line.
+fn scp_summary(a: &crate::model::Account) -> String {
+    use crate::model::OrgStatus;
+    match &a.organizations {
+        None => "SCPs not read".into(),
+        Some(o) => match o.status {
+            OrgStatus::Applied => format!("SCPs at {} level(s)", o.scp_levels.len()),
+            OrgStatus::ManagementAccount => "no SCPs (management account)".into(),
+            OrgStatus::NotInOrganization => "no SCPs (not in an organization)".into(),
+            OrgStatus::ScpsDisabled => "no SCPs (not enabled)".into(),
+            OrgStatus::Unreadable => "SCPs unreadable (access is an upper bound)".into(),
+        },
     }
 }
 

@@ -466,6 +466,15 @@ pub(crate) struct Principal<'a> {
     unknown_groups: Vec<&'a str>,
 }
 
+impl Principal<'_> {
+    /// Service-linked roles: "SCPs don't affect service-linked roles" (AWS
+    /// Organizations User Guide, "Service control policies (SCPs)"). AWS creates
+    /// them under the path `/aws-service-role/`.
+    pub(crate) fn scp_exempt(&self) -> bool {
+        self.kind == PrincipalType::Role && self.arn.contains(":role/aws-service-role/")
+    }
+}
+
 impl<'a> Analyzer<'a> {
     pub fn new(account: &'a Account, scps: &'a [ScpLevel]) -> Self {
         let mut me = Analyzer {
@@ -662,7 +671,9 @@ impl<'a> Analyzer<'a> {
             .filter(|(_, l)| l.permits() == Tri::Unknown)
             .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
             .collect();
-        if scp_layers.iter().any(|l| l.permits() == Tri::False) {
+        if scp_layers.iter().any(|l| l.permits() == Tri::False)
+            && !self.principals.iter().any(|p| p.scp_exempt())
+        {
             return vec![];
         }
         // Principals are independent: on a large account they are judged in parallel,
@@ -695,7 +706,26 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                let mut limits = scp_limits.clone();
+                let mut limits = if p.scp_exempt() {
+                    vec![]
+                } else if self.scps_principal_dependent() {
+                    // An SCP conditioned on who asks (aws:PrincipalArn, ...) is
+                    // decided for this principal: limiting only if still open.
+                    let preq = Request {
+                        context: ctx,
+                        ..req.clone()
+                    };
+                    self.scps
+                        .iter()
+                        .zip(self.scp_layers(&preq))
+                        .filter(|(_, l)| l.permits() == Tri::Unknown)
+                        .map(|(level, _)| {
+                            format!("SCP {} allows it only for some requests", level.file)
+                        })
+                        .collect()
+                } else {
+                    scp_limits.clone()
+                };
                 if let Some(b) = p.boundary {
                     match self.managed.get(b).and_then(|m| m.default_document()) {
                         None => {
@@ -1071,10 +1101,12 @@ impl<'a> Analyzer<'a> {
                 },
             );
         }
-        if self.scps_principal_dependent() {
-            layers.extend(self.scp_layers(&preq));
-        } else {
-            layers.extend_from_slice(scp_layers);
+        if !p.scp_exempt() {
+            if self.scps_principal_dependent() {
+                layers.extend(self.scp_layers(&preq));
+            } else {
+                layers.extend_from_slice(scp_layers);
+            }
         }
         Some(eval::decide(&layers))
     }
@@ -1234,7 +1266,9 @@ impl<'a> Analyzer<'a> {
                 },
             );
         }
-        layers.extend(self.scp_layers(&preq));
+        if !p.scp_exempt() {
+            layers.extend(self.scp_layers(&preq));
+        }
         eval::decide(&layers)
     }
 

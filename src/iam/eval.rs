@@ -16,8 +16,9 @@
 //! answer depend on the request.
 //!
 //! Not modelled, and documented in the README: resource-based policies (EC2 has
-//! none for StopInstances), session policies, and the service-linked-role and
-//! management-account exemptions from SCPs.
+//! none for StopInstances) and session policies. Service-linked roles skip the
+//! SCP layers (`Principal::scp_exempt` in access.rs); the management account's
+//! exemption is the collector's: it applies no SCP to that account.
 use super::condition::{self, Condition};
 use super::context::RequestContext;
 use super::policy::{Effect, Matcher, Pattern, PolicyDocument, Statement};

@@ -479,6 +479,9 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     account.policy_files.extend(part.policy_files);
     account.supplied = account.supplied.union(part.supplied);
     account.gaps.extend(part.gaps);
+    if account.organizations.is_none() {
+        account.organizations = part.organizations;
+    }
     if account.account_id.is_none() {
         account.account_id = part.account_id;
     }
