@@ -36,3 +36,23 @@ test_account_text if {
 	util.account_text({"account_id": "111122223333"}) == "account 111122223333"
 	util.account_text({"account_id": null}) == "the account"
 }
+
+test_position_and_location if {
+	util.position({"line": 3, "column": 5}) == {"line": 3, "column": 5}
+	util.position({"line": 3}) == {}
+	util.location({"file": "t.yaml", "line": 3, "column": 5}) == {"file": "t.yaml", "line": 3, "column": 5}
+	util.location({"file": "t.yaml"}) == {"file": "t.yaml"}
+}
+
+test_part_location if {
+	group := {"file": "t.yaml", "line": 3, "column": 5}
+	util.part_location(group, {"line": 9, "column": 11}) == {"file": "t.yaml", "line": 9, "column": 11}
+	util.part_location(group, {}) == {"file": "t.yaml", "line": 3, "column": 5}
+}
+
+test_field_location if {
+	instance := {"file": "t.yaml", "line": 3, "column": 5, "locations": {"stop_protection": {"line": 7, "column": 7}}}
+	util.field_location(instance, "stop_protection") == {"file": "t.yaml", "line": 7, "column": 7}
+	util.field_location(instance, "other") == {"file": "t.yaml", "line": 3, "column": 5}
+	util.field_location({"file": "x.json"}, "stop_protection") == {"file": "x.json"}
+}

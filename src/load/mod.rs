@@ -4,8 +4,12 @@
 //! One typed pass per file: [`AnyDoc`] lists every top-level key of every accepted
 //! shape, so a 30 MB export is parsed once, straight into the model, with no
 //! intermediate tree. Which keys came back decides what the document was.
+mod cfn;
+mod iac;
+pub mod located;
 pub mod read;
 mod spans;
+mod terraform;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -390,6 +394,7 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             Format::Json => spans::json_statement_lines(&raw.text, document.statements.len()),
             Format::Yaml => spans::yaml_statement_lines(&raw.text, document.statements.len()),
         };
+        place_statements(account, &raw, document.statements.len());
         account.policy_files.push(PolicyFile {
             file: raw.name.clone(),
             document,
@@ -411,19 +416,51 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             "this stopguard judges account state; CloudTrail event analysis is planned",
         ));
     }
+    if doc.Resources.is_some() || doc.resource_changes.is_some() || doc.planned_values.is_some() {
+        let root = located::parse(&raw.text).map_err(|e| {
+            parse_error(&raw, e.message, e.pos.line as usize, e.pos.column as usize)
+        })?;
+        if cfn::is_template(&root) {
+            return cfn::load(account, &raw, &root);
+        }
+        if terraform::is_plan(&root) {
+            return terraform::load(account, &raw, &root);
+        }
+    }
     if doc.AWSTemplateFormatVersion.is_some() || doc.Resources.is_some() {
         return Err(shape_err(
-            "CloudFormation templates are not read yet",
-            "give the IAM policy documents themselves, or an account export",
+            "not a CloudFormation template: Resources must map logical ids to {Type: \"AWS::...\", Properties}",
+            "a template's Resources section holds one {Type, Properties} object per resource",
         ));
     }
     if doc.resource_changes.is_some() || doc.planned_values.is_some() {
         return Err(shape_err(
-            "Terraform plans are not read yet",
-            "give the IAM policy documents themselves, or an account export",
+            "not a Terraform plan: expected resource_changes or planned_values.root_module",
+            "give the output of `terraform show -json plan.out`",
         ));
     }
     Err(shape_err(UNRECOGNISED, ACCEPTED_SHAPES))
+}
+
+/// Line and column of each statement of a policy file, for findings (the located
+/// tree is parsed only for policy files, which are small).
+fn place_statements(account: &mut Account, raw: &RawInput, count: usize) {
+    let Ok(root) = located::parse(&raw.text) else {
+        return;
+    };
+    let nodes: Vec<&located::Node> = match root.get("Statement") {
+        Some(s) if matches!(s.kind, located::Kind::Seq(_)) => s.items().iter().collect(),
+        Some(s) => vec![s],
+        None => vec![],
+    };
+    if nodes.len() != count {
+        return;
+    }
+    for (i, n) in nodes.into_iter().enumerate() {
+        account
+            .locations
+            .insert(model::loc_key::statement(&raw.name, i), iac::pos(n.pos));
+    }
 }
 
 fn set_file<T>(items: &mut [T], file: &Arc<str>, slot: impl Fn(&mut T) -> &mut Option<Arc<str>>) {
@@ -479,6 +516,8 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     account.policy_files.extend(part.policy_files);
     account.supplied = account.supplied.union(part.supplied);
     account.gaps.extend(part.gaps);
+    account.unknowns.extend(part.unknowns);
+    account.locations.extend(part.locations);
     if account.account_id.is_none() {
         account.account_id = part.account_id;
     }
