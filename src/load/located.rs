@@ -344,7 +344,7 @@ mod tests {
             doc.get("b").unwrap().get("c").unwrap().pos,
             Pos {
                 line: 3,
-                column: 15
+                column: 14
             }
         );
     }

@@ -157,6 +157,15 @@ fn base_address(address: &str) -> &str {
 }
 
 impl Plan<'_> {
+    /// Whether the configuration sets the attribute. Computed attributes the
+    /// configuration leaves alone (a role's `managed_policy_arns`, filled in from
+    /// attachments) are unknown in every plan and say nothing.
+    fn configured(&self, p: &Planned, attr: &str) -> bool {
+        self.expressions
+            .get(base_address(&p.address))
+            .is_some_and(|(expr, _)| expr.get(attr).is_some())
+    }
+
     /// The planned resource an unknown attribute refers to, through the configuration.
     fn referenced(&self, p: &Planned, attr: &str) -> Option<String> {
         let (expr, prefix) = self.expressions.get(base_address(&p.address))?;
@@ -279,12 +288,18 @@ fn policy_arn(p: &Planned) -> String {
 fn document(
     sink: &mut Sink,
     node: &Node,
+    fallback: Pos,
     unknown: bool,
     policy_id: &str,
     resource: &str,
     field: &str,
 ) -> Option<PolicyDocument> {
-    let at = node.pos;
+    // An unknown attribute is absent from `after`: point at the resource.
+    let at = if node.pos.line == 0 {
+        fallback
+    } else {
+        node.pos
+    };
     if unknown {
         sink.unknown(resource, field, AFTER_APPLY, IAM_CHECKS, Some(at));
         return None;
@@ -343,6 +358,7 @@ fn iam_policy(sink: &mut Sink, p: &Planned, id: &str) {
     let Some(doc) = document(
         sink,
         p.get("policy"),
+        p.at("policy"),
         p.is_unknown("policy"),
         &arn,
         id,
@@ -386,6 +402,7 @@ fn principal(sink: &mut Sink, plan: &Plan, p: &Planned, id: &str) {
         if let Some(document) = document(
             sink,
             policy_node,
+            block.pos,
             unknown,
             &policy_id,
             id,
@@ -398,7 +415,7 @@ fn principal(sink: &mut Sink, plan: &Plan, p: &Planned, id: &str) {
         }
     }
     let mut attached = Vec::new();
-    if p.is_unknown("managed_policy_arns") {
+    if p.is_unknown("managed_policy_arns") && plan.configured(p, "managed_policy_arns") {
         sink.unknown(
             id,
             "managed_policy_arns",
@@ -445,6 +462,7 @@ fn principal(sink: &mut Sink, plan: &Plan, p: &Planned, id: &str) {
         document(
             sink,
             p.get("assume_role_policy"),
+            p.at("assume_role_policy"),
             p.is_unknown("assume_role_policy"),
             &format!("{arn}#trust"),
             id,
@@ -507,6 +525,7 @@ fn inline_policy(sink: &mut Sink, plan: &Plan, p: &Planned, id: &str) {
     let Some(document) = document(
         sink,
         p.get("policy"),
+        p.at("policy"),
         p.is_unknown("policy"),
         &policy_id,
         id,
@@ -587,6 +606,8 @@ struct RuleReader<'s, 'a, 'b> {
     unknown: Option<&'b Node>,
     resource: &'b str,
     field: String,
+    /// Where the rule is: an unknown attribute is absent from `after`.
+    at: Pos,
 }
 
 impl RuleReader<'_, '_, '_> {
@@ -600,7 +621,12 @@ impl RuleReader<'_, '_, '_> {
                 _ => false,
             });
         if hit {
-            let at = self.values.entry(attr).map(|e| e.key_pos);
+            let at = Some(
+                self.values
+                    .entry(attr)
+                    .map(|e| e.key_pos)
+                    .unwrap_or(self.at),
+            );
             self.sink.unknown(
                 self.resource,
                 &format!("{}{attr}", self.field),
@@ -695,6 +721,7 @@ fn security_group(sink: &mut Sink, p: &Planned, id: &str) {
             unknown: unknown_rules.and_then(|u| u.items().get(i)),
             resource: id,
             field: format!("ingress[{i}]."),
+            at: block.pos,
         };
         ingress.push(block_rule(&mut r));
         sink.at(loc_key::ingress(id, i), block.pos);
@@ -734,6 +761,7 @@ fn standalone_rule(sink: &mut Sink, plan: &Plan, p: &Planned, id: &str) {
         unknown: p.unknown,
         resource: id,
         field: String::new(),
+        at: p.pos,
     };
     let permission = if p.ty == "aws_security_group_rule" {
         block_rule(&mut r)
