@@ -12,7 +12,8 @@
 #   matter are reported: the source, ports and protocol of ingress rules; the
 #   Effect, Action and NotAction of any statement and the Resource and
 #   Condition of statements that may cover ec2:StopInstances; role targets,
-#   attachments and boundaries; trail booleans; instance tags. An instance's
+#   attachments and boundaries; trail booleans; instance tags that
+#   `critical_instance_tags` names. An instance's
 #   unresolved DisableApiStop is EC2-001's to report, since only it knows
 #   whether the instance is critical.
 # custom:
@@ -50,6 +51,14 @@ deny contains finding if {
 judged_elsewhere(u) if {
 	u.checks == ["EC2-001"]
 	lower(u.field) in {"disableapistop", "disable_api_stop"}
+}
+
+# A tag whose key is known (`Tags.Name`) matters only when critical_instance_tags
+# names that key.
+judged_elsewhere(u) if {
+	startswith(u.field, "Tags.")
+	key := substring(u.field, 5, -1)
+	not key in {t.key | some t in data.params.critical_instance_tags}
 }
 
 checks_text(u) := concat(", ", u.checks) if {

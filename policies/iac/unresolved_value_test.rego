@@ -29,10 +29,17 @@ test_position_is_optional if {
 	contains(f.msg, "no check could not be evaluated")
 }
 
+params := {"critical_instance_tags": [{"key": "Environment", "value": "prod"}]}
+
 test_stop_protection_is_left_to_ec2_001 if {
-	count(rule.deny) == 0 with input as {"unknowns": [unknown("DisableApiStop", ["EC2-001"])]}
-	count(rule.deny) == 0 with input as {"unknowns": [unknown("disable_api_stop", ["EC2-001"])]}
-	count(rule.deny) == 1 with input as {"unknowns": [unknown("Tags[0]", ["EC2-001"])]}
+	count(rule.deny) == 0 with input as {"unknowns": [unknown("DisableApiStop", ["EC2-001"])]} with data.params as params
+	count(rule.deny) == 0 with input as {"unknowns": [unknown("disable_api_stop", ["EC2-001"])]} with data.params as params
+	count(rule.deny) == 1 with input as {"unknowns": [unknown("Tags[0]", ["EC2-001"])]} with data.params as params
+}
+
+test_only_critical_tag_keys_matter if {
+	count(rule.deny) == 1 with input as {"unknowns": [unknown("Tags.Environment", ["EC2-001"])]} with data.params as params
+	count(rule.deny) == 0 with input as {"unknowns": [unknown("Tags.Name", ["EC2-001"])]} with data.params as params
 }
 
 test_no_unknowns_no_findings if {

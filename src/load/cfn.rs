@@ -723,13 +723,18 @@ fn tags(t: &Template, sink: &mut Sink, res: &Res, resource: &str, checks: &[&str
             Some(Val::Known(other)) => Ok(other.to_string()),
             Some(Val::Unknown(e)) => Err(e),
         };
-        match (text(key), text(value)) {
-            (Ok(key), Ok(value)) => out.push(Tag { key, value }),
-            (Err(e), _) | (_, Err(e)) => {
-                if !checks.is_empty() {
-                    sink.unknown(resource, &format!("Tags[{i}]"), &e, checks, Some(tag.pos));
-                }
+        // A known key names the tag (`Tags.Environment`), so that IAC-001 can tell
+        // whether the tag matters to the critical_instance_tags in force.
+        let (field, result) = match (text(key), text(value)) {
+            (Ok(key), Ok(value)) => {
+                out.push(Tag { key, value });
+                continue;
             }
+            (Ok(key), Err(e)) => (format!("Tags.{key}"), e),
+            (Err(e), _) => (format!("Tags[{i}]"), e),
+        };
+        if !checks.is_empty() {
+            sink.unknown(resource, &field, &result, checks, Some(tag.pos));
         }
     }
     out
