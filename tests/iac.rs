@@ -249,7 +249,7 @@ fn a_template_with_a_broken_policy_is_an_error_at_its_place() {
     .unwrap();
     let r = stopguard_in(dir.path(), &["check", "t.yaml"], None);
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stderr.contains("t.yaml:6:9"), "{}", r.stderr);
+    assert!(r.stderr.contains("t.yaml:7:13"), "{}", r.stderr);
     assert!(r.stderr.contains("PolicyDocument"), "{}", r.stderr);
 }
 

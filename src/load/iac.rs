@@ -154,16 +154,27 @@ pub fn policy_document(
     if let Some(obj) = json.as_object_mut() {
         obj.insert("Statement".into(), serde_json::Value::Array(kept));
     }
-    serde_json::from_value::<PolicyDocument>(json)
-        .map_err(|e| located_error(raw, doc_pos, format!("{field}: {e}")))
+    serde_json::from_value::<PolicyDocument>(json.clone()).map_err(|e| {
+        // Point at the statement at fault when one alone fails.
+        let statements = json.get("Statement").and_then(|s| s.as_array());
+        let at = statements
+            .and_then(|list| {
+                list.iter().position(|s| {
+                    serde_json::from_value::<PolicyDocument>(serde_json::json!({"Statement": [s]}))
+                        .is_err()
+                })
+            })
+            .and_then(|i| kept_pos.get(i).copied())
+            .unwrap_or(doc_pos);
+        located_error(raw, at, format!("{field}: {e}"))
+    })
 }
 
 /// An error at a place in an input file, shown with the line.
 pub fn located_error(raw: &RawInput, p: LPos, message: String) -> Error {
     let offset = crate::load::located::byte_offset(&raw.text, p.line, p.column);
-    Error::Parse {
+    Error::Template {
         name: raw.name.clone(),
-        format: raw.format.name(),
         message,
         src: diag::source_for(&raw.name, &raw.text),
         span: Some((offset, 0).into()),
