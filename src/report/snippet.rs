@@ -65,9 +65,12 @@ pub fn render(f: &Finding, sources: &Sources, color: bool, indent: &str) -> Opti
         .get(start..)
         .and_then(|rest| rest.find('\n'))
         .map_or(text.len(), |i| start + i);
+    // The element's first line, up to 40 characters: a long one (a plan's policy
+    // string) would push the label off the screen.
     let len = text
         .get(start..line_end)
-        .map_or(0, |s| s.trim_end().len())
+        .map(str::trim_end)
+        .map_or(0, |s| s.char_indices().nth(40).map_or(s.len(), |(i, _)| i))
         .max(1)
         .min(text.len().saturating_sub(start));
     let diagnostic = Snippet {
