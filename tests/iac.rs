@@ -143,19 +143,19 @@ fn terraform_plan() {
         row(
             "IAC-001",
             &format!("{f}#aws_iam_role_policy.scheduler_logs"),
-            339,
-            5,
+            340,
+            7,
         ),
         row(
             "IAC-001",
             &format!("{f}#module.network.aws_security_group_rule.vpn"),
-            500,
-            5,
+            501,
+            7,
         ),
         row("IAM-001", "arn:aws:iam:::role/instance-scheduler", 266, 21),
         row("IAM-002", "arn:aws:iam:::policy/fleet-stopper", 266, 21),
         row("SG-001", &sg, 393, 13),
-        row("SG-001", &sg, 466, 5),
+        row("SG-001", &sg, 467, 7),
     ];
     want.sort();
     assert_eq!(got, want);

@@ -145,7 +145,8 @@ fn push_planned<'a>(
     out.push(Planned {
         address: address.to_string(),
         ty,
-        pos: r.pos,
+        // The address names the resource: point there rather than at its brace.
+        pos: r.entry("address").map_or(r.pos, |e| e.key_pos),
         values,
         unknown,
     });
