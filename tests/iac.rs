@@ -5,8 +5,11 @@
 mod common;
 use common::*;
 
-/// (rule, resource, line, column) of each finding of a JSON report, sorted.
-fn placed(args: &[&str]) -> (i32, Vec<(String, String, u64, u64)>, serde_json::Value) {
+/// (rule, resource, line, column) of a finding.
+type Placed = (String, String, u64, u64);
+
+/// Each finding of a JSON report, placed and sorted; the exit code; the report.
+fn placed(args: &[&str]) -> (i32, Vec<Placed>, serde_json::Value) {
     let mut full = vec!["check", "--format", "json"];
     full.extend_from_slice(args);
     let r = stopguard(&full);
@@ -28,7 +31,7 @@ fn placed(args: &[&str]) -> (i32, Vec<(String, String, u64, u64)>, serde_json::V
     (r.code, out, v)
 }
 
-fn row(rule: &str, resource: &str, line: u64, column: u64) -> (String, String, u64, u64) {
+fn row(rule: &str, resource: &str, line: u64, column: u64) -> Placed {
     (rule.into(), resource.into(), line, column)
 }
 
@@ -313,4 +316,67 @@ fn input_lists_unknowns() {
         (rule["line"].as_u64(), rule["column"].as_u64()),
         (Some(38), Some(11))
     );
+}
+
+#[test]
+fn self_referencing_defaults_and_mappings_are_unknown_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        "Parameters:\n  Loop: {Type: String, Default: !Ref Loop}\nMappings:\n  M: {a: {b: !FindInMap [M, a, b]}}\nResources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Loop}\n        - {IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: !FindInMap [M, a, b]}\n",
+    )
+    .unwrap();
+    let r = stopguard_in(dir.path(), &["check", "--format", "json", "t.yaml"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["IAC-001", "IAC-001"]);
+}
+
+/// Every prefix of the sample template and plan (cut every 13 bytes, on character
+/// boundaries), and each with one byte flipped, loads or fails with an error:
+/// never a panic, whatever the cut leaves (half a tag, an unclosed flow list).
+#[test]
+fn truncated_and_mangled_templates_and_plans_never_panic() {
+    use stopguard::load::{load_texts, Format, RawInput};
+    for (name, format) in [
+        ("examples/ci/web-stack.yaml", Format::Yaml),
+        ("tests/fixtures/iac/stack.json", Format::Json),
+        ("tests/fixtures/iac/all-tags.yaml", Format::Yaml),
+        ("examples/ci/plan.json", Format::Json),
+    ] {
+        let text = std::fs::read_to_string(root().join(name)).unwrap();
+        for cut in (0..text.len())
+            .step_by(13)
+            .filter(|&c| text.is_char_boundary(c))
+        {
+            let mut variants = vec![text[..cut].to_string()];
+            let mut bytes = text.as_bytes().to_vec();
+            if let Some(b) = bytes.get_mut(cut) {
+                *b = match *b {
+                    b'!' => b'{',
+                    b'{' => b'!',
+                    b'"' => b'[',
+                    b':' => b'-',
+                    b' ' => b'\n',
+                    _ => b'!',
+                };
+            }
+            if let Ok(s) = String::from_utf8(bytes) {
+                variants.push(s);
+            }
+            for v in variants {
+                let _ = load_texts(vec![RawInput {
+                    name: name.into(),
+                    format,
+                    text: v,
+                }]);
+            }
+        }
+    }
 }

@@ -165,10 +165,9 @@ impl<'a> Template<'a> {
     /// policy, the template-local id for security groups and instances).
     fn reference(&self, name: &str) -> Option<Value> {
         if let Some(default) = self.params.get(name) {
-            return default.map(|d| self.resolve(d)).and_then(|v| match v {
-                Val::Known(v) => Some(v),
-                Val::Unknown(_) => None,
-            });
+            // A Default is a literal in CloudFormation; anything else (a hostile
+            // `Default: !Ref Itself` included) is unknown rather than followed.
+            return default.filter(|d| literal(d)).map(Node::to_json);
         }
         match name {
             // The deploying account and region stand for the account under review,
@@ -311,7 +310,8 @@ impl<'a> Template<'a> {
                     .get(keys.first()?)?
                     .get(keys.get(1)?)?
                     .get(keys.get(2)?)?;
-                known(node)
+                // Mapping values are literals; an intrinsic there is not followed.
+                literal(node).then(|| node.to_json())
             }
             // Both branches alike: the condition does not matter.
             "If" => {
@@ -432,6 +432,19 @@ impl<'a> Template<'a> {
             statement_pos: statements.iter().map(|s| s.pos).collect(),
             unknowns,
         }
+    }
+}
+
+/// A value with no intrinsic function anywhere in it.
+fn literal(n: &Node) -> bool {
+    if intrinsic(n).is_some() {
+        return false;
+    }
+    match &n.kind {
+        Kind::Seq(items) => items.iter().all(literal),
+        Kind::Map(entries) => entries.iter().all(|e| literal(&e.value)),
+        Kind::Tagged(..) => false,
+        _ => true,
     }
 }
 
