@@ -380,3 +380,26 @@ fn truncated_and_mangled_templates_and_plans_never_panic() {
         }
     }
 }
+
+#[test]
+fn an_unknown_trust_principal_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !ImportValue ops-account-root}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let r = stopguard_in(dir.path(), &["check", "--format", "json", "t.yaml"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "IAC-001");
+    assert_eq!(
+        f["details"]["field"],
+        "AssumeRolePolicyDocument.Statement[0].Principal.AWS"
+    );
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(8), Some(30))
+    );
+}

@@ -127,7 +127,11 @@ pub fn policy_document(
             (None, Some(a)) => (a.clone(), true),
             _ => (serde_json::Value::Null, false),
         };
-        let relevant = may_cover_stop(&action, not_action);
+        // A trust policy decides who reaches the role (and its permissions): an
+        // unknown principal or condition there matters whatever the action.
+        let trust =
+            field.contains("AssumeRolePolicyDocument") || field.contains("assume_role_policy");
+        let relevant = trust || may_cover_stop(&action, not_action);
         let effect_unknown = s
             .get("Effect")
             .and_then(|e| e.as_str())
