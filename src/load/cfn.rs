@@ -954,6 +954,13 @@ fn security_group(t: &Template, sink: &mut Sink, res: &Res) {
         ingress.push(rule(t, sink, n, &id, &format!("SecurityGroupIngress[{i}]")));
         sink.at(loc_key::ingress(&id, i), n.pos);
     }
+    // No check judges egress, so its unknowns are not recorded: they go to a
+    // scratch account that is dropped.
+    let mut scratch = Account::default();
+    let mut egress_sink = Sink {
+        account: &mut scratch,
+        file: sink.file.clone(),
+    };
     let egress = res
         .props
         .get("SecurityGroupEgress")
@@ -964,10 +971,7 @@ fn security_group(t: &Template, sink: &mut Sink, res: &Res) {
         .map(|(i, n)| {
             rule(
                 t,
-                &mut Sink {
-                    account: &mut Account::default(),
-                    file: sink.file.clone(),
-                },
+                &mut egress_sink,
                 n,
                 &id,
                 &format!("SecurityGroupEgress[{i}]"),
