@@ -72,6 +72,20 @@ pub enum Error {
     },
 
     #[error("{name}: {message}")]
+    #[diagnostic(
+        code(stopguard::template),
+        help("fix the value in the template or plan; an intrinsic function stopguard cannot resolve is fine where it is allowed")
+    )]
+    Template {
+        name: String,
+        message: String,
+        #[source_code]
+        src: Option<Src>,
+        #[label("{message}")]
+        span: Option<SourceSpan>,
+    },
+
+    #[error("{name}: {message}")]
     #[diagnostic(code(stopguard::input))]
     Input {
         name: String,

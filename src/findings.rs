@@ -52,6 +52,9 @@ pub struct Finding {
     pub file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// 1-based column (in characters) of the element at fault, with `line`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// The policy file that produced it.
     pub policy: String,
     /// `deny`, `violation` or `warn`: warn findings never fail the build.

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::engine::reads::InputReads;
 use crate::iam::access::{Access, Analyzer, Grant, ScpLevel};
 use crate::iam::context::RequestContext;
-use crate::model::{Account, Permission, Tag};
+use crate::model::{loc_key, Account, Permission, Tag};
 
 /// Version of the input schema; policies may check `input.schema_version`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -41,7 +41,7 @@ pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamF
         };
     }
     let analyzer = Analyzer::new(account, scps);
-    IamFacts {
+    let mut facts = IamFacts {
         stop_access: if access {
             analyzer.who_can(
                 STOP_ACTION,
@@ -56,7 +56,50 @@ pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamF
         } else {
             vec![]
         },
+    };
+    if !account.locations.is_empty() {
+        let place = |g: &mut Grant| {
+            if let Some(p) = account
+                .locations
+                .get(&loc_key::statement(&g.policy.id(), g.statement_index))
+            {
+                g.line = Some(p.line);
+                g.column = Some(p.column);
+            }
+        };
+        facts.stop_statements.iter_mut().for_each(place);
+        facts
+            .stop_access
+            .iter_mut()
+            .flat_map(|a| a.grants.iter_mut())
+            .for_each(place);
     }
+    facts
+}
+
+/// `{"line", "column"}` of an element, when the input says where it is written.
+fn position(account: &Account, key: &str) -> Option<Value> {
+    account
+        .locations
+        .get(key)
+        .map(|p| json!({"line": p.line, "column": p.column}))
+}
+
+/// Adds `line` and `column` to an input object, when known.
+fn place(obj: &mut Value, account: &Account, key: &str) {
+    if let (Some(Value::Object(pos)), Value::Object(o)) = (position(account, key), obj) {
+        o.extend(pos);
+    }
+}
+
+/// `{field: {line, column}}` for the properties of an object that a check judges.
+fn field_positions(account: &Account, owner: &str, fields: &[&str]) -> Value {
+    Value::Object(
+        fields
+            .iter()
+            .filter_map(|f| Some((f.to_string(), position(account, &loc_key::field(owner, f))?)))
+            .collect(),
+    )
 }
 
 fn tags(tags: &[Tag]) -> Value {
@@ -119,6 +162,7 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         "cloudtrail": { "trails": trails },
         "gaps": account.gaps,
         "organizations": organizations(account),
+        "unknowns": account.unknowns,
     })
 }
 
@@ -161,15 +205,21 @@ fn build_security_groups(account: &Account) -> Vec<Value> {
         .security_groups
         .iter()
         .map(|g| {
-            json!({
+            let mut group = json!({
                 "id": g.id, "arn": g.arn, "name": g.name, "description": g.description,
                 "vpc_id": g.vpc_id, "region": g.region, "owner_id": g.owner_id,
                 "is_default": g.name == "default",
-                "ingress": g.ingress.iter().map(permission).collect::<Vec<_>>(),
+                "ingress": g.ingress.iter().enumerate().map(|(i, p)| {
+                    let mut rule = permission(p);
+                    place(&mut rule, account, &loc_key::ingress(&g.id, i));
+                    rule
+                }).collect::<Vec<_>>(),
                 "egress": g.egress.iter().map(permission).collect::<Vec<_>>(),
                 "tags": tags(&g.tags),
                 "file": g.file.as_deref(),
-            })
+            });
+            place(&mut group, account, &loc_key::security_group(&g.id));
+            group
         })
         .collect()
 }
@@ -180,7 +230,16 @@ fn build_instances(account: &Account) -> Vec<Value> {
         .instances
         .iter()
         .map(|i| {
-            json!({
+            let key = loc_key::instance(&i.id);
+            let unknown: Map<String, Value> = account
+                .unknowns
+                .iter()
+                .filter(|u| u.resource == i.id && u.checks.iter().any(|c| c == "EC2-001") && !u.field.starts_with("Tags"))
+                .map(|u| ("stop_protection".to_string(), Value::String(u.expression.clone())))
+                .collect();
+            let mut instance = json!({
+                "locations": field_positions(account, &key, &["stop_protection"]),
+                "unknown": unknown,
                 "id": i.id, "type": i.instance_type, "image_id": i.image_id,
                 "state": i.state.as_ref().map(|s| &s.name),
                 "region": i.region, "vpc_id": i.vpc_id,
@@ -191,7 +250,9 @@ fn build_instances(account: &Account) -> Vec<Value> {
                     i.region.as_deref().unwrap_or(""),
                     i.owner_id.as_deref().or(account.account_id.as_deref()).unwrap_or(""), i.id),
                 "file": i.file.as_deref(),
-            })
+            });
+            place(&mut instance, account, &key);
+            instance
         })
         .collect()
 }
@@ -202,7 +263,10 @@ fn build_trails(account: &Account) -> Vec<Value> {
         .trails
         .iter()
         .map(|t| {
-            json!({
+            let key = loc_key::trail(if t.arn.is_empty() { &t.name } else { &t.arn });
+            let mut trail = json!({
+                "locations": field_positions(account, &key, &["log_file_validation", "kms_key_id",
+                    "cloudwatch_log_group", "multi_region", "logging", "include_global_service_events"]),
                 "name": t.name, "arn": t.arn, "home_region": t.home_region,
                 "s3_bucket": t.s3_bucket,
                 "multi_region": t.multi_region,
@@ -218,7 +282,9 @@ fn build_trails(account: &Account) -> Vec<Value> {
                 "event_selectors": t.event_selectors,
                 "advanced_event_selectors": t.advanced_event_selectors,
                 "file": t.file.as_deref(),
-            })
+            });
+            place(&mut trail, account, &key);
+            trail
         })
         .collect()
 }

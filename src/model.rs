@@ -37,6 +37,15 @@ pub struct Account {
     /// read them; None when nobody looked (exports, snapshots of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organizations: Option<Organizations>,
+    /// Values of infrastructure-as-code inputs that cannot be known before
+    /// deployment (an unresolved intrinsic, a value known only after apply) and
+    /// that a check depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknowns: Vec<Unknown>,
+    /// Where elements of template and plan inputs are written (see [`loc_key`]);
+    /// not part of a snapshot.
+    #[serde(skip)]
+    pub locations: std::collections::HashMap<String, Pos>,
 }
 
 /// What AWS Organizations says about the account's service control policies.
@@ -109,6 +118,56 @@ impl Organizations {
         } else {
             &[]
         }
+    }
+}
+
+/// A 1-based line and column (in characters) in an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A value of a template or plan that cannot be evaluated before deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unknown {
+    /// The resource as findings name it (`file#LogicalId`, `file#address`).
+    pub resource: String,
+    /// The property, e.g. `SecurityGroupIngress[0].CidrIp` or `Statement[1].Resource`.
+    pub field: String,
+    /// The value as written: `!Ref AdminCidr`, `(known after apply)`.
+    pub expression: String,
+    /// The checks whose answer depends on it.
+    pub checks: Vec<String>,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// Keys of [`Account::locations`]: one function per kind of element, so that the
+/// loaders that record a position and the input builder that reads it agree.
+pub mod loc_key {
+    pub fn security_group(id: &str) -> String {
+        format!("sg\u{0}{id}")
+    }
+    pub fn ingress(id: &str, index: usize) -> String {
+        format!("sg\u{0}{id}\u{0}ingress\u{0}{index}")
+    }
+    pub fn instance(id: &str) -> String {
+        format!("instance\u{0}{id}")
+    }
+    pub fn trail(key: &str) -> String {
+        format!("trail\u{0}{key}")
+    }
+    /// A property of an instance or trail, by its input field name (`stop_protection`).
+    pub fn field(owner: &str, field: &str) -> String {
+        format!("{owner}\u{0}{field}")
+    }
+    /// A statement of a policy, by the policy's id (ARN, `owner#name`, or file).
+    pub fn statement(policy_id: &str, index: usize) -> String {
+        format!("stmt\u{0}{policy_id}\u{0}{index}")
     }
 }
 

@@ -153,6 +153,7 @@ pub fn apply_exceptions(
                     .into(),
             file: Some(source.to_string()),
             line: None,
+            column: None,
             policy: source.to_string(),
             kind: "deny".into(),
             details: serde_json::Value::Null,

@@ -226,7 +226,9 @@ fn github_annotations_point_at_file_and_line() {
         .find(|l| l.contains("IAM-002"))
         .expect("annotation for IAM-002");
     assert!(
-        line.starts_with("::error file=tests/fixtures/shapes/policy.yaml,line=7,title=IAM-002 "),
+        line.starts_with(
+            "::error file=tests/fixtures/shapes/policy.yaml,line=7,col=5,title=IAM-002 "
+        ),
         "{line}"
     );
     let sg = r.stdout.lines().find(|l| l.contains("SG-001")).unwrap();

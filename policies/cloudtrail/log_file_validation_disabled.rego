@@ -28,6 +28,6 @@ deny contains finding if {
 			"resource": cloudtrail.trail_id(trail),
 			"details": {"trail": trail.name, "home_region": object.get(trail, "home_region", null)},
 		},
-		util.file_of(trail),
+		util.field_location(trail, "log_file_validation"),
 	)
 }

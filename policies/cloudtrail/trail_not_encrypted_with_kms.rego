@@ -29,6 +29,6 @@ deny contains finding if {
 			"resource": cloudtrail.trail_id(trail),
 			"details": {"trail": trail.name, "s3_bucket": object.get(trail, "s3_bucket", null)},
 		},
-		util.file_of(trail),
+		util.field_location(trail, "kms_key_id"),
 	)
 }

@@ -34,6 +34,6 @@ deny contains finding if {
 			"resource": cloudtrail.trail_id(trail),
 			"details": {"trail": trail.name},
 		},
-		util.file_of(trail),
+		util.field_location(trail, "cloudwatch_log_group"),
 	)
 }

@@ -36,7 +36,7 @@ deny contains finding if {
 	protection != true
 	finding := object.union(
 		{
-			"msg": sprintf("critical instance %s (%s) %s", [instance.id, concat(", ", tags), problem(protection)]),
+			"msg": sprintf("critical instance %s (%s) %s", [instance.id, concat(", ", tags), problem_of(instance, protection)]),
 			"resource": instance.id,
 			"details": {
 				"critical_tags": tags,
@@ -46,7 +46,7 @@ deny contains finding if {
 				"arn": object.get(instance, "arn", null),
 			},
 		},
-		util.file_of(instance),
+		util.field_location(instance, "stop_protection"),
 	)
 }
 
@@ -58,6 +58,16 @@ critical_tags(instance) := sort({sprintf("%s=%s", [wanted.key, value]) |
 	is_string(value)
 	lower(value) == lower(sprintf("%v", [wanted.value]))
 })
+
+# An infrastructure-as-code input whose DisableApiStop cannot be resolved before
+# deployment (an `!If`, a value known after apply) says so, rather than "not supplied".
+problem_of(instance, protection) := sprintf(
+	"has stop protection that cannot be evaluated before deployment (DisableApiStop is %s)",
+	[expression],
+) if {
+	expression := object.get(object.get(instance, "unknown", {}), "stop_protection", null)
+	is_string(expression)
+} else := problem(protection)
 
 problem(false) := "has stop protection disabled (DisableApiStop is false)"
 

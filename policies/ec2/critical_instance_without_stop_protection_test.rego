@@ -66,3 +66,17 @@ test_non_string_parameter_value_matches if {
 	findings := rule.deny with input as inp([instance({"Critical": "True"}, false, "running")]) with data.params as p
 	count(findings) == 1
 }
+
+test_unresolved_protection_in_a_template_says_so if {
+	i := object.union(instance({"Environment": "prod"}, null, null), {
+		"file": "stack.yaml", "line": 4, "column": 3,
+		"unknown": {"stop_protection": "!If [IsProd, true, false]"},
+		"locations": {"stop_protection": {"line": 9, "column": 7}},
+	})
+	findings := rule.deny with input as inp([i]) with data.params as params
+	some f in findings
+	f.msg == "critical instance i-0abc (Environment=prod) has stop protection that cannot be evaluated before deployment (DisableApiStop is !If [IsProd, true, false])"
+	f.file == "stack.yaml"
+	f.line == 9
+	f.column == 7
+}

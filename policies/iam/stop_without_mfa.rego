@@ -44,7 +44,7 @@ deny contains finding if {
 				"policies": sort({iam.policy_id(g.policy) | some g in access.grants}),
 			},
 		},
-		util.file_of(access),
+		iam.access_location(access),
 	)
 }
 

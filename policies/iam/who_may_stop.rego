@@ -57,7 +57,7 @@ deny contains finding if {
 				"via": object.get(access, "via", []),
 			},
 		},
-		util.file_of(access),
+		iam.access_location(access),
 	)
 }
 

@@ -49,9 +49,20 @@ statement_label(grant) := sprintf("statement %s", [grant.sid]) if {
 # The file and line of a statement, to union into a finding.
 location(grant) := object.union(util.file_of(grant.policy), line_of(grant))
 
-line_of(grant) := {"line": grant.line} if {
+line_of(grant) := object.union({"line": grant.line}, column_of(grant)) if {
 	is_number(grant.line)
 } else := {}
+
+column_of(grant) := {"column": grant.column} if {
+	is_number(grant.column)
+} else := {}
+
+# Where a principal's access comes from: its first granting statement that an input
+# places (a template or a policy file), else the file the principal came from.
+access_location(access) := location(grants[0]) if {
+	grants := [g | some g in object.get(access, "grants", []); is_number(object.get(g, "line", null))]
+	count(grants) > 0
+} else := util.file_of(access)
 
 # A condition in words: `aws:RequestedRegion StringEquals [eu-west-1]`.
 condition_text(c) := sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.values)])

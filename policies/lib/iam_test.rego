@@ -56,6 +56,15 @@ test_location if {
 	iam.location({"policy": {"file": "p.json"}, "line": 7}) == {"file": "p.json", "line": 7}
 	iam.location({"policy": {"file": "p.json"}, "line": null}) == {"file": "p.json"}
 	iam.location({"policy": {"name": "x"}}) == {}
+	iam.location({"policy": {"file": "t.yaml"}, "line": 7, "column": 9}) == {"file": "t.yaml", "line": 7, "column": 9}
+}
+
+test_access_location if {
+	placed := {"policy": {"file": "t.yaml"}, "line": 12, "column": 17}
+	unplaced := {"policy": {"name": "AdministratorAccess"}}
+	iam.access_location({"file": "iam.json", "grants": [unplaced, placed]}) == {"file": "t.yaml", "line": 12, "column": 17}
+	iam.access_location({"file": "iam.json", "grants": [unplaced]}) == {"file": "iam.json"}
+	iam.access_location({"file": "iam.json"}) == {"file": "iam.json"}
 }
 
 test_condition_text if {

@@ -39,3 +39,26 @@ account_resource(inp) := inp.account_id if {
 account_text(inp) := sprintf("account %s", [inp.account_id]) if {
 	has_text(inp.account_id)
 } else := "the account"
+
+# {"line", "column"} of an object whose input says where it is written (templates,
+# plans, policy files), {} otherwise.
+position(obj) := {"line": obj.line, "column": obj.column} if {
+	is_number(obj.line)
+	is_number(obj.column)
+} else := {}
+
+# The file, line and column of an object, to union into a finding.
+location(obj) := object.union(file_of(obj), position(obj))
+
+# The location of a part of an object (an ingress rule of a group): the object's
+# file, and the part's line and column (the object's when the part has none).
+part_location(obj, part) := object.union(file_of(obj), position(part)) if {
+	count(position(part)) > 0
+} else := location(obj)
+
+# The location of one property of an object (`obj.locations[field]`), falling back
+# to the object's own.
+field_location(obj, field) := object.union(file_of(obj), pos) if {
+	pos := object.get(object.get(obj, "locations", {}), field, {})
+	is_number(pos.line)
+} else := location(obj)

@@ -43,3 +43,23 @@ test_input_account_id if {
 	util.input_account_id == null with input as {}
 	util.input_account == {"account_id": "111122223333"} with input as {"account_id": "111122223333"}
 }
+
+test_position_and_location if {
+	util.position({"line": 3, "column": 5}) == {"line": 3, "column": 5}
+	util.position({"line": 3}) == {}
+	util.location({"file": "t.yaml", "line": 3, "column": 5}) == {"file": "t.yaml", "line": 3, "column": 5}
+	util.location({"file": "t.yaml"}) == {"file": "t.yaml"}
+}
+
+test_part_location if {
+	group := {"file": "t.yaml", "line": 3, "column": 5}
+	util.part_location(group, {"line": 9, "column": 11}) == {"file": "t.yaml", "line": 9, "column": 11}
+	util.part_location(group, {}) == {"file": "t.yaml", "line": 3, "column": 5}
+}
+
+test_field_location if {
+	instance := {"file": "t.yaml", "line": 3, "column": 5, "locations": {"stop_protection": {"line": 7, "column": 7}}}
+	util.field_location(instance, "stop_protection") == {"file": "t.yaml", "line": 7, "column": 7}
+	util.field_location(instance, "other") == {"file": "t.yaml", "line": 3, "column": 5}
+	util.field_location({"file": "x.json"}, "stop_protection") == {"file": "x.json"}
+}

@@ -49,7 +49,7 @@ deny contains finding if {
 				"vpc_id": object.get(group, "vpc_id", null),
 			},
 		},
-		util.file_of(group),
+		util.part_location(group, rule),
 	)
 }
 

@@ -42,7 +42,7 @@ deny contains finding if {
 				"vpc_id": object.get(group, "vpc_id", null),
 			},
 		},
-		util.file_of(group),
+		util.location(group),
 	)
 }
 

@@ -708,6 +708,11 @@ fn collect_findings(
     };
     let meta = p.metadata.as_ref();
     for item in items {
+        let number = |obj: &Json, key: &str| {
+            obj.get(key)
+                .and_then(Json::as_u64)
+                .and_then(|l| u32::try_from(l).ok())
+        };
         let (message, resource, file, line, details) = match &item {
             Json::String(s) => (s.clone(), String::new(), None, None, Json::Null),
             obj @ Json::Object(_) => (
@@ -716,9 +721,7 @@ fn collect_findings(
                     .unwrap_or_default(),
                 str_field(obj, "resource").unwrap_or_default(),
                 str_field(obj, "file"),
-                obj.get("line")
-                    .and_then(Json::as_u64)
-                    .and_then(|l| u32::try_from(l).ok()),
+                number(obj, "line"),
                 obj.get("details").cloned().unwrap_or(Json::Null),
             ),
             other => (other.to_string(), String::new(), None, None, Json::Null),
@@ -746,6 +749,7 @@ fn collect_findings(
                 .to_string(),
             file: file.or_else(|| input_file.map(str::to_string)),
             line,
+            column: line.and(number(&item, "column")),
             policy: p.path.clone(),
             kind: rule.to_string(),
             details,

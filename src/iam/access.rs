@@ -254,6 +254,9 @@ pub struct Grant {
     pub sid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Column of the statement, where the input tells (templates, plans, policy files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     pub effect: &'static str,
     /// The Action (or, with `not_action`, NotAction) patterns of the statement.
     pub actions: Vec<Pattern>,
@@ -427,6 +430,7 @@ fn grant(
         statement_index: index,
         sid: s.sid.clone(),
         line: src.line(index),
+        column: None,
         effect: match s.effect {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",

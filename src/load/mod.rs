@@ -4,8 +4,12 @@
 //! One typed pass per file: [`AnyDoc`] lists every top-level key of every accepted
 //! shape, so a 30 MB export is parsed once, straight into the model, with no
 //! intermediate tree. Which keys came back decides what the document was.
+mod cfn;
+mod iac;
+pub mod located;
 pub mod read;
 mod spans;
+mod terraform;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +29,8 @@ pub const ACCEPTED_SHAPES: &str = "accepted documents: `aws iam get-account-auth
 `aws ec2 describe-security-groups`, `aws ec2 describe-instances`, \
 `aws ec2 describe-instance-attribute --attribute disableApiStop`, `aws cloudtrail describe-trails`, \
 `aws cloudtrail get-trail-status` (with a \"Name\" key added), `aws cloudtrail get-event-selectors`, \
-an IAM policy document ({\"Version\", \"Statement\"}), or a stopguard snapshot";
+an IAM policy document ({\"Version\", \"Statement\"}), a CloudFormation template, \
+a Terraform plan (`terraform show -json`), or a stopguard snapshot";
 
 #[derive(Deserialize)]
 #[allow(non_snake_case)]
@@ -121,18 +126,36 @@ pub fn load_paths_with(
     let mut pending = Pending::default();
     let mut errors = Vec::new();
     let mut raws = Vec::new();
-    for path in &files {
-        let result = read::read(path, limits).and_then(|raw| {
-            if raw_documents {
-                raws.push((raw.name.clone(), parse_generic(&raw)?));
-            }
-            match add_document(&mut account, &mut pending, raw) {
-                Err(Error::Shape { what, .. }) if raw_documents && what == UNRECOGNISED => Ok(()),
-                other => other,
-            }
+    // Reading and parsing run on every core, a batch at a time (a repository of
+    // thousands of small templates is mostly parsing); documents are then added in
+    // file order, so the result is the same as one file after another.
+    for batch in files.chunks(PARSE_BATCH) {
+        let prepared = parallel_map(batch, |path| {
+            let raw = read::read(path, limits)?;
+            let generic = if raw_documents {
+                Some(parse_generic(&raw)?)
+            } else {
+                None
+            };
+            let doc = parse_any(&raw)?;
+            let tree = needs_tree(&doc).then(|| located::parse(&raw.text));
+            Ok((raw, generic, doc, tree))
         });
-        if let Err(e) = result {
-            errors.push(e);
+        for item in prepared {
+            let result = item.and_then(|(raw, generic, doc, tree)| {
+                if let Some(g) = generic {
+                    raws.push((raw.name.clone(), g));
+                }
+                match add_parsed(&mut account, &mut pending, raw, doc, tree) {
+                    Err(Error::Shape { what, .. }) if raw_documents && what == UNRECOGNISED => {
+                        Ok(())
+                    }
+                    other => other,
+                }
+            });
+            if let Err(e) = result {
+                errors.push(e);
+            }
         }
     }
     if let Some(e) = Error::collect(errors) {
@@ -144,6 +167,51 @@ pub fn load_paths_with(
 }
 
 const UNRECOGNISED: &str = "unrecognised document";
+
+/// Files parsed in parallel before they are added; bounds the texts held at once.
+const PARSE_BATCH: usize = 256;
+
+type Tree = std::result::Result<located::Node, located::ParseError>;
+
+/// Documents whose findings need positions: policy files, templates, plans.
+fn needs_tree(doc: &AnyDoc) -> bool {
+    doc.Statement.is_some()
+        || doc.Resources.is_some()
+        || doc.resource_changes.is_some()
+        || doc.planned_values.is_some()
+}
+
+/// `f` over `items` on every core, results in the items' order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len());
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
 
 /// A document as plain data, whatever its shape.
 fn parse_generic(raw: &RawInput) -> Result<serde_json::Value> {
@@ -257,6 +325,19 @@ fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
 
 fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> Result<()> {
     let doc = parse_any(&raw)?;
+    add_parsed(account, pending, raw, doc, None)
+}
+
+/// Adds a parsed document; `tree` is its located tree when parsed already.
+fn add_parsed(
+    account: &mut Account,
+    pending: &mut Pending,
+    raw: RawInput,
+    doc: AnyDoc,
+    tree: Option<Tree>,
+) -> Result<()> {
+    let mut tree = tree;
+    let mut tree = || tree.take().unwrap_or_else(|| located::parse(&raw.text));
     let file: Arc<str> = Arc::from(raw.name.as_str());
     let shape_err = |what: &str, help: &str| Error::Shape {
         name: raw.name.clone(),
@@ -390,6 +471,7 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             Format::Json => spans::json_statement_lines(&raw.text, document.statements.len()),
             Format::Yaml => spans::yaml_statement_lines(&raw.text, document.statements.len()),
         };
+        place_statements(account, tree(), &raw.name, document.statements.len());
         account.policy_files.push(PolicyFile {
             file: raw.name.clone(),
             document,
@@ -411,19 +493,51 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             "this stopguard judges account state; CloudTrail event analysis is planned",
         ));
     }
+    if doc.Resources.is_some() || doc.resource_changes.is_some() || doc.planned_values.is_some() {
+        let root = tree().map_err(|e| {
+            parse_error(&raw, e.message, e.pos.line as usize, e.pos.column as usize)
+        })?;
+        if cfn::is_template(&root) {
+            return cfn::load(account, &raw, &root);
+        }
+        if terraform::is_plan(&root) {
+            return terraform::load(account, &raw, &root);
+        }
+    }
     if doc.AWSTemplateFormatVersion.is_some() || doc.Resources.is_some() {
         return Err(shape_err(
-            "CloudFormation templates are not read yet",
-            "give the IAM policy documents themselves, or an account export",
+            "not a CloudFormation template: Resources must map logical ids to {Type: \"AWS::...\", Properties}",
+            "a template's Resources section holds one {Type, Properties} object per resource",
         ));
     }
     if doc.resource_changes.is_some() || doc.planned_values.is_some() {
         return Err(shape_err(
-            "Terraform plans are not read yet",
-            "give the IAM policy documents themselves, or an account export",
+            "not a Terraform plan: expected resource_changes or planned_values.root_module",
+            "give the output of `terraform show -json plan.out`",
         ));
     }
     Err(shape_err(UNRECOGNISED, ACCEPTED_SHAPES))
+}
+
+/// Line and column of each statement of a policy file, for findings (the located
+/// tree is parsed only for policy files, which are small).
+fn place_statements(account: &mut Account, tree: Tree, name: &str, count: usize) {
+    let Ok(root) = tree else {
+        return;
+    };
+    let nodes: Vec<&located::Node> = match root.get("Statement") {
+        Some(s) if matches!(s.kind, located::Kind::Seq(_)) => s.items().iter().collect(),
+        Some(s) => vec![s],
+        None => vec![],
+    };
+    if nodes.len() != count {
+        return;
+    }
+    for (i, n) in nodes.into_iter().enumerate() {
+        account
+            .locations
+            .insert(model::loc_key::statement(name, i), iac::pos(n.pos));
+    }
 }
 
 fn set_file<T>(items: &mut [T], file: &Arc<str>, slot: impl Fn(&mut T) -> &mut Option<Arc<str>>) {
@@ -482,6 +596,8 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     if account.organizations.is_none() {
         account.organizations = part.organizations;
     }
+    account.unknowns.extend(part.unknowns);
+    account.locations.extend(part.locations);
     if account.account_id.is_none() {
         account.account_id = part.account_id;
     }

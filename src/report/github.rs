@@ -40,6 +40,9 @@ impl Reporter for Github {
                 props.insert(0, format!("file={}", property(file)));
                 if let Some(line) = f.line {
                     props.insert(1, format!("line={line}"));
+                    if let Some(col) = f.column {
+                        props.insert(2, format!("col={col}"));
+                    }
                 }
             }
             let message = if f.resource.is_empty() {

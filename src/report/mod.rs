@@ -4,6 +4,7 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+mod snippet;
 pub mod text;
 
 use std::io::{self, Write};

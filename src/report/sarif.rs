@@ -65,9 +65,13 @@ fn result(f: &Finding, index: usize) -> Value {
     );
     if let Some(file) = &f.file {
         let uri = json!({"uri": file.trim_start_matches("./")});
-        let location = match f.line {
-            Some(line) => json!({"artifactLocation": uri, "region": {"startLine": line}}),
-            None => json!({ "artifactLocation": uri }),
+        let location = match (f.line, f.column) {
+            (Some(line), Some(column)) => json!({
+                "artifactLocation": uri,
+                "region": {"startLine": line, "startColumn": column}
+            }),
+            (Some(line), None) => json!({"artifactLocation": uri, "region": {"startLine": line}}),
+            _ => json!({ "artifactLocation": uri }),
         };
         r.insert(
             "locations".into(),

@@ -1,4 +1,5 @@
-//! The text report: findings grouped by rule, most severe first, for people.
+//! The text report: findings grouped by rule, most severe first, for people; a
+//! finding that knows its line shows it as a snippet of the input.
 use std::io::{self, Write};
 
 use super::{neutralise, Report, Reporter};
@@ -33,6 +34,7 @@ impl Text {
 
 impl Reporter for Text {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let sources = super::snippet::Sources::default();
         let mut groups: Vec<(&str, Vec<&Finding>)> = Vec::new();
         for f in &r.findings {
             match groups.last_mut() {
@@ -65,10 +67,13 @@ impl Reporter for Text {
                 };
                 writeln!(out, "  - {}{}", neutralise(resource), neutralise(&mark))?;
                 writeln!(out, "    {}", neutralise(&f.message))?;
-                if let Some(file) = &f.file {
-                    let at = match f.line {
-                        Some(l) => format!("{file}:{l}"),
-                        None => file.clone(),
+                if let Some(snippet) = super::snippet::render(f, &sources, self.color, "    ") {
+                    write!(out, "{snippet}")?;
+                } else if let Some(file) = &f.file {
+                    let at = match (f.line, f.column) {
+                        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+                        (Some(l), None) => format!("{file}:{l}"),
+                        _ => file.clone(),
                     };
                     writeln!(
                         out,
