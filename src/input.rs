@@ -117,6 +117,7 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
                 "security_groups": i.security_groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
                 "tags": tags(&i.tags),
                 "stop_protection": i.stop_protection,
+                "launch_time": i.launch_time,
                 "arn": format!("arn:aws:ec2:{}:{}:instance/{}",
                     i.region.as_deref().unwrap_or(""),
                     i.owner_id.as_deref().or(account.account_id.as_deref()).unwrap_or(""), i.id),
@@ -148,7 +149,7 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
         "account_id": account.account_id,
         "supplied": account.supplied,
@@ -162,5 +163,7 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
         "ec2": { "security_groups": groups, "instances": instances },
         "cloudtrail": { "trails": trails },
         "gaps": account.gaps,
-    })
+    });
+    crate::monitoring::extend_input(&mut doc, account);
+    doc
 }

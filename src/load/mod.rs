@@ -4,6 +4,7 @@
 //! One typed pass per file: [`AnyDoc`] lists every top-level key of every accepted
 //! shape, so a 30 MB export is parsed once, straight into the model, with no
 //! intermediate tree. Which keys came back decides what the document was.
+mod monitoring;
 pub mod read;
 mod spans;
 
@@ -25,6 +26,11 @@ pub const ACCEPTED_SHAPES: &str = "accepted documents: `aws iam get-account-auth
 `aws ec2 describe-security-groups`, `aws ec2 describe-instances`, \
 `aws ec2 describe-instance-attribute --attribute disableApiStop`, `aws cloudtrail describe-trails`, \
 `aws cloudtrail get-trail-status` (with a \"Name\" key added), `aws cloudtrail get-event-selectors`, \
+`aws logs describe-metric-filters`, `aws cloudwatch describe-alarms`, `aws events list-rules`, \
+`aws events list-targets-by-rule` (with a \"Rule\" key added), `aws ec2 describe-flow-logs`, \
+`aws ec2 describe-network-acls`, `aws ec2 describe-images`, \
+`aws configservice describe-configuration-recorders`, `describe-configuration-recorder-status`, \
+`describe-config-rules`, \
 an IAM policy document ({\"Version\", \"Statement\"}), or a stopguard snapshot";
 
 #[derive(Deserialize)]
@@ -63,6 +69,20 @@ struct AnyDoc {
     TrailARN: Option<String>,
     EventSelectors: Option<Vec<EventSelector>>,
     AdvancedEventSelectors: Option<Vec<AdvancedEventSelector>>,
+    // logs, cloudwatch, events, flow logs, network ACLs, images, config
+    metricFilters: Option<Vec<crate::monitoring::MetricFilter>>,
+    MetricAlarms: Option<Vec<crate::monitoring::MetricAlarm>>,
+    CompositeAlarms: Option<Vec<crate::monitoring::CompositeAlarm>>,
+    Rules: Option<Vec<crate::monitoring::EventRule>>,
+    Targets: Option<Vec<crate::monitoring::EventTarget>>,
+    Rule: Option<String>,
+    FlowLogs: Option<Vec<crate::monitoring::FlowLog>>,
+    NetworkAcls: Option<Vec<crate::monitoring::NetworkAcl>>,
+    Images: Option<Vec<crate::monitoring::Image>>,
+    ConfigurationRecorders: Option<Vec<crate::monitoring::ConfigRecorder>>,
+    ConfigurationRecordersStatus: Option<Vec<crate::monitoring::RecorderStatus>>,
+    ConfigRules: Option<Vec<crate::monitoring::ConfigRule>>,
+    Region: Option<String>,
     // a policy document
     Version: Option<serde_json::Value>,
     Id: Option<serde_json::Value>,
@@ -94,6 +114,7 @@ struct Pending {
     statuses: Vec<(String, Option<String>, TrailStatus)>,
     selectors: Vec<PendingSelectors>,
     stop_attrs: Vec<(String, String, Option<bool>)>,
+    targets: Vec<monitoring::PendingTargets>,
 }
 
 /// Loads and merges every input into one account.
@@ -308,7 +329,7 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
         let part = Account {
             ec2: model::Ec2 {
                 security_groups: groups,
-                instances: vec![],
+                ..Default::default()
             },
             supplied: model::Supplied {
                 security_groups: true,
@@ -322,8 +343,8 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
         recognised = true;
         let part = Account {
             ec2: model::Ec2 {
-                security_groups: vec![],
                 instances: reservations.into_iter().flat_map(|r| r.Instances).collect(),
+                ..Default::default()
             },
             supplied: model::Supplied {
                 instances: true,
@@ -379,6 +400,28 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             doc.AdvancedEventSelectors,
         ));
     }
+    let found = monitoring::add(
+        account,
+        &mut pending.targets,
+        monitoring::Doc {
+            metric_filters: doc.metricFilters,
+            metric_alarms: doc.MetricAlarms,
+            composite_alarms: doc.CompositeAlarms,
+            rules: doc.Rules,
+            targets: doc.Targets,
+            rule: doc.Rule,
+            flow_logs: doc.FlowLogs,
+            network_acls: doc.NetworkAcls,
+            images: doc.Images,
+            recorders: doc.ConfigurationRecorders,
+            recorder_statuses: doc.ConfigurationRecordersStatus,
+            config_rules: doc.ConfigRules,
+            region: doc.Region,
+        },
+        &raw.name,
+        &file,
+    );
+    recognised |= found;
     if let Some(statements) = doc.Statement {
         recognised = true;
         let document = PolicyDocument {
@@ -445,6 +488,7 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     set_file(&mut part.ec2.security_groups, file, |s| &mut s.file);
     set_file(&mut part.ec2.instances, file, |i| &mut i.file);
     set_file(&mut part.cloudtrail.trails, file, |t| &mut t.file);
+    monitoring::merge(account, &mut part, file);
 
     fn extend<T>(into: &mut Vec<T>, from: Vec<T>, key: impl Fn(&T) -> &str) {
         if into.is_empty() {
@@ -538,6 +582,7 @@ fn bind_pending(account: &mut Account, pending: Pending) -> Result<()> {
             }),
         }
     }
+    errors.extend(monitoring::bind_targets(account, pending.targets));
     for (_file, id, value) in pending.stop_attrs {
         match account.ec2.instances.iter_mut().find(|i| i.id == id) {
             Some(i) => i.stop_protection = value,
@@ -552,6 +597,7 @@ fn bind_pending(account: &mut Account, pending: Pending) -> Result<()> {
                 tags: vec![],
                 region: None,
                 owner_id: None,
+                launch_time: None,
                 stop_protection: value,
                 file: None,
             }),
