@@ -77,8 +77,8 @@ unavailable(instance) := {{
 
 too_old(instance) := {{
 	"text": sprintf(
-		"AMI %s%s, created %s, %d days ago (more than %d)",
-		[instance.image_id, name_text(image), substring(image.creation_date, 0, 10), age, data.params.max_ami_age_days],
+		"AMI %s%s, created %s, more than %d days ago",
+		[instance.image_id, name_text(image), substring(image.creation_date, 0, 10), data.params.max_ami_age_days],
 	),
 	"details": {"available": true, "creation_date": image.creation_date, "age_days": age},
 } |

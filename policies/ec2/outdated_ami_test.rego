@@ -26,7 +26,7 @@ test_old_image_is_reported_with_its_age if {
 	count(findings) == 1
 	some f in findings
 	f.resource == "i-1"
-	f.msg == "instance i-1 was launched from AMI ami-1 (web-base), created 2025-01-31, 365 days ago (more than 180)"
+	f.msg == "instance i-1 was launched from AMI ami-1 (web-base), created 2025-01-31, more than 180 days ago"
 	f.details.age_days == 365
 }
 
