@@ -277,7 +277,14 @@ enum Expr {
     Exists(String, bool),
 }
 
+/// CloudWatch Logs accepts filter patterns of at most 1024 characters; anything
+/// much longer is not one, and parsing it (recursively) could exhaust the stack.
+const MAX_PATTERN_LEN: usize = 4096;
+
 fn json_pattern(text: &str) -> Option<Expr> {
+    if text.len() > MAX_PATTERN_LEN {
+        return None;
+    }
     let toks = tokenize(text)?;
     let mut pos = 0;
     let expr = parse_or(&toks, &mut pos)?;
@@ -619,6 +626,47 @@ mod tests {
         ] {
             assert!(!event_pattern_matches_stop_instances(p), "{p}");
         }
+    }
+
+    proptest::proptest! {
+        // Patterns come from the account: any text must give an answer, never a panic.
+        #[test]
+        fn any_filter_pattern_is_judged_without_panic(p in "[ -~]{0,60}") {
+            let _ = filter_matches_stop_instances(&p);
+            let _ = filter_matches_stop_instances(&format!("{{ {p} }}"));
+        }
+
+        #[test]
+        fn any_event_pattern_is_judged_without_panic(p in "[ -~]{0,60}") {
+            let _ = event_pattern_matches_stop_instances(&p);
+            let _ = event_pattern_matches_stop_instances(&format!("{{\"detail\":{{\"eventName\":[{p}]}}}}"));
+        }
+    }
+
+    #[test]
+    fn two_matching_alternatives_are_not_enough_when_combined_with_and() {
+        assert!(!filter_matches_stop_instances(
+            "{ ($.eventName = StopInstances || $.eventName = StartInstances) && $.errorCode EXISTS }"
+        ));
+        assert!(filter_matches_stop_instances(
+            "{ ($.eventName = StartInstances || $.eventName = StopInstances) && $.readOnly IS FALSE }"
+        ));
+    }
+
+    #[test]
+    fn absurdly_long_patterns_are_refused_not_recursed_into() {
+        let deep = format!(
+            "{{ {}$.eventName = StopInstances{} }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(!filter_matches_stop_instances(&deep));
+        let shallow = format!(
+            "{{ {}$.eventName = StopInstances{} }}",
+            "(".repeat(50),
+            ")".repeat(50)
+        );
+        assert!(filter_matches_stop_instances(&shallow));
     }
 
     #[test]

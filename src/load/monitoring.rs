@@ -80,7 +80,7 @@ pub(super) fn add(
         regionalise(&mut items, &region, file, |f| {
             (&mut f.region, None, &mut f.file)
         });
-        account.logs.metric_filters.extend(items);
+        extend_unique(&mut account.logs.metric_filters, items, filter_key);
         account.supplied.metric_filters = true;
     }
     if doc.metric_alarms.is_some() || doc.composite_alarms.is_some() {
@@ -149,7 +149,9 @@ pub(super) fn add(
         regionalise(&mut items, &region, file, |r| {
             (&mut r.region, r.arn.as_deref(), &mut r.file)
         });
-        account.config.recorders.extend(items);
+        extend_unique(&mut account.config.recorders, items, |r| {
+            key("", &r.name, &r.region)
+        });
         account.supplied.config_recorders = true;
     }
     if let Some(mut items) = doc.recorder_statuses {
@@ -157,7 +159,9 @@ pub(super) fn add(
         regionalise(&mut items, &region, file, |r| {
             (&mut r.region, r.arn.as_deref(), &mut r.file)
         });
-        account.config.recorder_statuses.extend(items);
+        extend_unique(&mut account.config.recorder_statuses, items, |r| {
+            key("", &r.name, &r.region)
+        });
         account.supplied.config_recorder_status = true;
     }
     if let Some(mut items) = doc.config_rules {
@@ -180,6 +184,15 @@ fn key(arn: &str, name: &str, region: &Option<String>) -> String {
     } else {
         arn.to_string()
     }
+}
+
+fn filter_key(f: &MetricFilter) -> String {
+    format!(
+        "{}|{}@{}",
+        f.log_group,
+        f.name,
+        f.region.as_deref().unwrap_or("")
+    )
 }
 
 /// The same item listed twice (two exports, or an export and a snapshot) counts once.
@@ -258,7 +271,7 @@ pub(super) fn merge(account: &mut Account, part: &mut Account, file: &Arc<str>) 
     regionalise(&mut logs, &none, file, |f| {
         (&mut f.region, None, &mut f.file)
     });
-    account.logs.metric_filters.extend(logs);
+    extend_unique(&mut account.logs.metric_filters, logs, filter_key);
     let mut metric = std::mem::take(&mut part.cloudwatch.metric_alarms);
     regionalise(&mut metric, &none, file, |a| {
         (&mut a.region, Some(a.arn.as_str()), &mut a.file)
@@ -299,12 +312,16 @@ pub(super) fn merge(account: &mut Account, part: &mut Account, file: &Arc<str>) 
     regionalise(&mut recorders, &none, file, |r| {
         (&mut r.region, r.arn.as_deref(), &mut r.file)
     });
-    account.config.recorders.extend(recorders);
+    extend_unique(&mut account.config.recorders, recorders, |r| {
+        key("", &r.name, &r.region)
+    });
     let mut statuses = std::mem::take(&mut part.config.recorder_statuses);
     regionalise(&mut statuses, &none, file, |r| {
         (&mut r.region, r.arn.as_deref(), &mut r.file)
     });
-    account.config.recorder_statuses.extend(statuses);
+    extend_unique(&mut account.config.recorder_statuses, statuses, |r| {
+        key("", &r.name, &r.region)
+    });
     let mut config_rules = std::mem::take(&mut part.config.rules);
     regionalise(&mut config_rules, &none, file, |r| {
         (&mut r.region, Some(r.arn.as_str()), &mut r.file)
