@@ -23,7 +23,6 @@ package stopguard.monitoring.instance_without_cpu_alarm
 
 import rego.v1
 
-import data.stopguard.lib.regions
 import data.stopguard.lib.util
 
 deny contains finding if {
@@ -42,11 +41,26 @@ deny contains finding if {
 	)
 }
 
-watched(instance) if {
+# [instance id, region of the alarm] for every CPU alarm, built in one pass:
+# looking through every alarm for every instance would be quadratic in a large
+# account.
+cpu_alarms := {[id, object.get(alarm, "region", null)] |
 	some alarm in input.cloudwatch.metric_alarms
-	regions.serves(alarm, object.get(instance, "region", null))
 	some metric in alarm.metrics
 	metric.namespace == "AWS/EC2"
 	metric.name == "CPUUtilization"
-	object.get(metric.dimensions, "InstanceId", null) == instance.id
+	id := object.get(metric.dimensions, "InstanceId", null)
+	is_string(id)
+}
+
+watched(instance) if [instance.id, object.get(instance, "region", null)] in cpu_alarms
+
+# An alarm of unknown region serves any instance.
+watched(instance) if [instance.id, null] in cpu_alarms
+
+# An instance of unknown region is served by an alarm of any region.
+watched(instance) if {
+	object.get(instance, "region", null) == null
+	some pair in cpu_alarms
+	pair[0] == instance.id
 }

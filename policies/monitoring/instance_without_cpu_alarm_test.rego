@@ -47,3 +47,12 @@ test_not_evaluated_without_alarms if {
 	i := object.union(inp([instance("i-1", "running")], []), {"supplied": {"instances": true, "alarms": false}})
 	count(rule.deny) == 0 with input as i
 }
+
+test_alarm_of_unknown_region_counts if {
+	count(rule.deny) == 0 with input as inp([instance("i-1", "running")], [cpu_alarm("i-1", null)])
+}
+
+test_instance_of_unknown_region_is_served_by_any_alarm if {
+	i := object.union(instance("i-1", "running"), {"region": null})
+	count(rule.deny) == 0 with input as inp([i], [cpu_alarm("i-1", "us-east-1")])
+}

@@ -25,35 +25,29 @@ import rego.v1
 deny contains finding if {
 	input.supplied.instances == true
 	input.supplied.flow_logs == true
-	some vpc, instances in vpc_instances
-	not logged(vpc)
+	some vpc in live_vpcs - active_flow_log_resources
+	instances := sort([i.id | some i in input.ec2.instances; i.vpc_id == vpc; live(i)])
+	regions := {object.get(i, "region", null) | some i in input.ec2.instances; i.vpc_id == vpc}
 	finding := {
 		"msg": sprintf("VPC %s (instances %s) has no active flow log", [vpc, concat(", ", instances)]),
 		"resource": vpc,
-		"details": {"instances": instances, "region": vpc_region[vpc]},
+		"details": {"instances": instances, "region": min(regions)},
 	}
 }
 
-vpc_instances[vpc] := sort([i.id |
-	some i in input.ec2.instances
-	i.vpc_id == vpc
-	object.get(i, "state", null) != "terminated"
-]) if {
+live(instance) if object.get(instance, "state", null) != "terminated"
+
+# The VPCs with a live instance, found in one pass; only those without a flow
+# log are then looked at again, for their instances.
+live_vpcs := {vpc |
 	some instance in input.ec2.instances
+	live(instance)
 	vpc := object.get(instance, "vpc_id", null)
 	is_string(vpc)
 	vpc != ""
-	object.get(instance, "state", null) != "terminated"
 }
 
-vpc_region[vpc] := region if {
-	some vpc, _ in vpc_instances
-	regions := {object.get(i, "region", null) | some i in input.ec2.instances; i.vpc_id == vpc}
-	region := min(regions)
-}
-
-logged(vpc) if {
+active_flow_log_resources := {flow.resource_id |
 	some flow in input.ec2.flow_logs
-	flow.resource_id == vpc
 	object.get(flow, "status", "ACTIVE") in {"ACTIVE", null}
 }
