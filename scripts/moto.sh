@@ -12,17 +12,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MOTO_VERSION=5.2.5
 BOTO3_VERSION=1.44.8
+# The services the live tests seed and read (pip extras of moto).
+MOTO_EXTRAS=server,ec2,iam,cloudtrail,organizations,s3,sts,logs,cloudwatch,events,config
 VENV=.venv-moto
 PIDFILE=$VENV/moto.pid
 
 setup() {
-    local stamp=$VENV/.installed-$MOTO_VERSION-$BOTO3_VERSION
+    # The extras are part of the stamp: a venv made for fewer services is updated.
+    local stamp=$VENV/.installed-$MOTO_VERSION-$BOTO3_VERSION-${MOTO_EXTRAS//,/-}
     if [[ -x $VENV/bin/moto_server && -f $stamp ]]; then
         return 0
     fi
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-        "moto[server,ec2,iam,cloudtrail,organizations,s3,sts]==$MOTO_VERSION" \
+        "moto[$MOTO_EXTRAS]==$MOTO_VERSION" \
         "boto3==$BOTO3_VERSION"
     touch "$stamp"
 }

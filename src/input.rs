@@ -147,7 +147,7 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
     if want(&["cloudtrail", "trails"]) {
         trails = build_trails(account);
     }
-    json!({
+    let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
         "account_id": account.account_id,
         "supplied": account.supplied,
@@ -163,7 +163,9 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         "gaps": account.gaps,
         "organizations": organizations(account),
         "unknowns": account.unknowns,
-    })
+    });
+    crate::monitoring::extend_input(&mut doc, account);
+    doc
 }
 
 fn build_users(account: &Account) -> Vec<Value> {
@@ -246,6 +248,7 @@ fn build_instances(account: &Account) -> Vec<Value> {
                 "security_groups": i.security_groups.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(),
                 "tags": tags(&i.tags),
                 "stop_protection": i.stop_protection,
+                "launch_time": i.launch_time,
                 "arn": format!("arn:aws:ec2:{}:{}:instance/{}",
                     i.region.as_deref().unwrap_or(""),
                     i.owner_id.as_deref().or(account.account_id.as_deref()).unwrap_or(""), i.id),

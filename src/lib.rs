@@ -23,5 +23,7 @@ pub mod iam;
 pub mod input;
 pub mod load;
 pub mod model;
+pub mod monitoring;
+pub mod patterns;
 pub mod report;
 pub mod triage;

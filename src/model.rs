@@ -26,6 +26,18 @@ pub struct Account {
     pub ec2: Ec2,
     #[serde(default)]
     pub cloudtrail: CloudTrail,
+    /// CloudWatch Logs metric filters.
+    #[serde(default)]
+    pub logs: crate::monitoring::Logs,
+    /// CloudWatch alarms.
+    #[serde(default)]
+    pub cloudwatch: crate::monitoring::CloudWatch,
+    /// EventBridge rules and their targets.
+    #[serde(default)]
+    pub events: crate::monitoring::Events,
+    /// AWS Config recorders, their status, and rules.
+    #[serde(default)]
+    pub config: crate::monitoring::ConfigService,
     /// Which kinds of data the inputs supplied, so that "no trail" is told apart from
     /// "no trail data given".
     #[serde(default)]
@@ -181,6 +193,27 @@ pub struct Supplied {
     pub instances: bool,
     #[serde(default)]
     pub trails: bool,
+    /// `aws logs describe-metric-filters`
+    #[serde(default)]
+    pub metric_filters: bool,
+    /// `aws cloudwatch describe-alarms`
+    #[serde(default)]
+    pub alarms: bool,
+    /// `aws events list-rules` (targets are per rule: `targets` is null when unknown)
+    #[serde(default)]
+    pub event_rules: bool,
+    #[serde(default)]
+    pub flow_logs: bool,
+    #[serde(default)]
+    pub network_acls: bool,
+    #[serde(default)]
+    pub images: bool,
+    #[serde(default)]
+    pub config_recorders: bool,
+    #[serde(default)]
+    pub config_recorder_status: bool,
+    #[serde(default)]
+    pub config_rules: bool,
 }
 
 impl Supplied {
@@ -190,6 +223,15 @@ impl Supplied {
             security_groups: self.security_groups || o.security_groups,
             instances: self.instances || o.instances,
             trails: self.trails || o.trails,
+            metric_filters: self.metric_filters || o.metric_filters,
+            alarms: self.alarms || o.alarms,
+            event_rules: self.event_rules || o.event_rules,
+            flow_logs: self.flow_logs || o.flow_logs,
+            network_acls: self.network_acls || o.network_acls,
+            images: self.images || o.images,
+            config_recorders: self.config_recorders || o.config_recorders,
+            config_recorder_status: self.config_recorder_status || o.config_recorder_status,
+            config_rules: self.config_rules || o.config_rules,
         }
     }
 }
@@ -378,6 +420,12 @@ pub struct Ec2 {
     pub security_groups: Vec<SecurityGroup>,
     #[serde(default)]
     pub instances: Vec<Instance>,
+    #[serde(default)]
+    pub flow_logs: Vec<crate::monitoring::FlowLog>,
+    #[serde(default)]
+    pub network_acls: Vec<crate::monitoring::NetworkAcl>,
+    #[serde(default)]
+    pub images: Vec<crate::monitoring::Image>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -497,6 +545,9 @@ pub struct Instance {
     pub region: Option<String>,
     #[serde(default, alias = "OwnerId", skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
+    /// `LaunchTime`, ISO 8601 as the CLI prints it.
+    #[serde(default, alias = "LaunchTime", skip_serializing_if = "Option::is_none")]
+    pub launch_time: Option<String>,
     /// `DisableApiStop`, from `describe-instance-attribute`; None when not supplied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_protection: Option<bool>,

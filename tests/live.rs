@@ -15,6 +15,11 @@
 //!   (AWS returns the default selector): both mean "default selection".
 //! - Every region is "enabled"; a region it does not know answers HTTP 500 with
 //!   an HTML body.
+//! - It stamps its built-in AMIs with the time the server started (so they are
+//!   never old), and answers PutCompositeAlarm with HTTP 500: composite alarms
+//!   and old AMIs are tested with exported files (tests/alerting.rs).
+//! - It authorises CloudWatch calls as `monitoring:*` (the SigV4 signing name),
+//!   where AWS uses `cloudwatch:*`.
 //! - Calls are authorised only after INITIAL_NO_AUTH_ACTION_COUNT actions, and
 //!   then by the caller's IAM policies; its IAM AccessDenied body is not in the
 //!   protocol the SDK parses (no error code, HTTP 403), while EC2's is.
@@ -89,11 +94,13 @@ impl Moto {
         moto
     }
 
-    /// Runs tests/moto/seed.py; returns its `name value` lines.
-    fn seed(&self) -> Vec<(String, String)> {
+    /// Runs tests/moto/seed.py, which also writes the AWS CLI's view of the
+    /// account into `exports` when given; returns its `name value` lines.
+    fn seed_with(&self, exports: Option<&Path>) -> Vec<(String, String)> {
         let out = aws_env(Command::new(venv().join("python")))
             .arg(root().join("tests/moto/seed.py"))
             .arg(&self.endpoint)
+            .args(exports.map(|p| p.as_os_str()))
             .output()
             .expect("run seed.py");
         assert!(
@@ -191,7 +198,8 @@ fn snapshot(moto: &Moto, out: &Path, extra: &[&str]) -> Run {
 #[test]
 fn snapshot_of_moto_then_check_reports_what_was_seeded() {
     let moto = Moto::start();
-    let seeded = moto.seed();
+    let exports = tmp();
+    let seeded = moto.seed_with(Some(exports.path()));
     let id = |name: &str| {
         seeded
             .iter()
@@ -229,7 +237,10 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
     );
     assert_eq!(
         doc["account"]["supplied"],
-        serde_json::json!({"iam": true, "security_groups": true, "instances": true, "trails": true})
+        serde_json::json!({"iam": true, "security_groups": true, "instances": true, "trails": true,
+            "metric_filters": true, "alarms": true, "event_rules": true, "flow_logs": true,
+            "network_acls": true, "images": true, "config_recorders": true,
+            "config_recorder_status": true, "config_rules": true})
     );
     assert!(
         doc["account"].get("gaps").is_none(),
@@ -263,7 +274,7 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
         .unwrap()
         .ends_with(":policy/boundary-readonly"));
     let instances = acct["ec2"]["instances"].as_array().unwrap();
-    assert_eq!(instances.len(), 4);
+    assert_eq!(instances.len(), 5);
     let protection = |name: &str| {
         let iid = id(name);
         instances
@@ -281,6 +292,50 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
         2,
         "the multi-region trail counts once: {trails:?}"
     );
+    // The alerting and hygiene data, per region.
+    let rules = acct["events"]["rules"].as_array().unwrap();
+    let stop_rule = rules
+        .iter()
+        .find(|r| r["name"] == "ec2-stop")
+        .expect("rule");
+    assert_eq!(stop_rule["region"], "us-east-1");
+    assert_eq!(stop_rule["targets"][0]["id"], "sns");
+    let nightly = rules.iter().find(|r| r["name"] == "nightly").expect("rule");
+    assert_eq!(nightly["targets"], serde_json::json!([]));
+    let filter = &acct["logs"]["metric_filters"][0];
+    assert_eq!(filter["log_group"], "eu-audit");
+    assert_eq!(filter["region"], "eu-west-1");
+    let alarms = acct["cloudwatch"]["metric_alarms"].as_array().unwrap();
+    assert_eq!(alarms.len(), 3, "{alarms:?}");
+    assert!(acct["ec2"]["flow_logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["resource_id"] == id("vpc-us-east-1").as_str()));
+    let acls = acct["ec2"]["network_acls"].as_array().unwrap();
+    assert!(acls.iter().any(|a| a["id"] == id("acl-eu-west-1").as_str()));
+    let images: Vec<&str> = acct["ec2"]["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(images.contains(&"ami-760aaa0f"), "{images:?}");
+    assert!(
+        !images.contains(&id("ami-deregistered").as_str()),
+        "{images:?}"
+    );
+    let recorders = acct["config"]["recorders"].as_array().unwrap();
+    assert_eq!(recorders.len(), 2);
+    let statuses = acct["config"]["recorder_statuses"].as_array().unwrap();
+    let recording = |region: &str| {
+        statuses.iter().find(|s| s["region"] == region).unwrap()["recording"].clone()
+    };
+    assert_eq!(recording("us-east-1"), true);
+    assert_eq!(recording("eu-west-1"), false);
+    assert!(instances
+        .iter()
+        .all(|i| i["launch_time"].as_str().is_some_and(|t| t.ends_with('Z'))));
 
     // Offline check of the file.
     let path = file.display().to_string();
@@ -303,6 +358,16 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
         ("EC2-001", id("eu-west-1-unprotected")),
         ("CT-001", String::new()),
         ("CT-002", String::new()),
+        // eu-west-1: the filter's alarm has no action; us-east-1 has a rule with a target.
+        ("MON-001", "123456789012/eu-west-1".to_string()),
+        ("MON-002", id("us-east-1-unprotected")),
+        ("MON-002", id("eu-west-1-unprotected")),
+        ("MON-002", id("eu-west-1-orphan")),
+        ("VPC-001", id("vpc-eu-west-1")),
+        ("VPC-002", id("acl-eu-west-1")),
+        ("EC2-002", id("eu-west-1-orphan")),
+        ("CFG-001", "123456789012/eu-west-1".to_string()),
+        ("CFG-002", "123456789012/eu-west-1".to_string()),
     ];
     for (rule, resource) in &expect {
         assert!(
@@ -320,12 +385,43 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
         ("SG-001", id("sg-internal-https")),
         ("SG-002", id("sg-internal-https")),
         ("SG-003", id("sg-internal-https")),
+        ("MON-001", "123456789012/us-east-1".to_string()),
+        ("MON-002", id("us-east-1-protected")),
+        ("MON-002", id("eu-west-1-protected")),
+        ("VPC-001", id("vpc-us-east-1")),
+        // Its allow-all sits behind a lower-numbered deny-all.
+        ("VPC-002", id("acl-us-east-1")),
+        // moto dates its built-in AMIs to when the server started: young.
+        ("EC2-002", id("us-east-1-protected")),
+        ("CFG-001", "123456789012/us-east-1".to_string()),
+        ("CFG-002", "123456789012/us-east-1".to_string()),
     ] {
         assert!(
             !has(&found, rule, &resource),
             "unexpected {rule} on {resource}; got {found:#?}"
         );
     }
+
+    // The issue 4 contract: the AWS CLI's exports of the same account give the
+    // same findings as the snapshot, for the checks both can feed (the exports
+    // hold instances, trails and the alerting and hygiene data; IAM and
+    // security groups are compared by the other live tests' expectations).
+    let judged = ["MON-", "VPC-", "CFG-", "EC2-002", "CT-"];
+    let only = |list: &[(String, String)]| {
+        let mut v: Vec<(String, String)> = list
+            .iter()
+            .filter(|(rule, _)| judged.iter().any(|p| rule.starts_with(p)))
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    };
+    let export_dir = exports.path().display().to_string();
+    let from_exports = run(&["check", &export_dir, "--format", "json"], |c| c);
+    assert_eq!(from_exports.code, 1, "{}", from_exports.stderr);
+    let exported = only(&findings(&from_exports.stdout));
+    assert!(exported.iter().any(|(r, _)| r == "MON-001"), "{exported:?}");
+    assert_eq!(exported, only(&found));
 
     // audit = snapshot + check, with the same findings.
     let audit = run(
@@ -453,7 +549,10 @@ fn unreadable_region_becomes_gaps_and_exit_3() {
     let acct = &doc["account"];
     assert_eq!(
         acct["supplied"],
-        serde_json::json!({"iam": true, "security_groups": false, "instances": false, "trails": false})
+        serde_json::json!({"iam": true, "security_groups": false, "instances": false, "trails": false,
+            "metric_filters": false, "alarms": false, "event_rules": false, "flow_logs": false,
+            "network_acls": false, "images": false, "config_recorders": false,
+            "config_recorder_status": false, "config_rules": false})
     );
     let mut gaps: Vec<String> = acct["gaps"]
         .as_array()
@@ -474,16 +573,28 @@ fn unreadable_region_becomes_gaps_and_exit_3() {
         gaps,
         [
             "cloudtrail:DescribeTrails",
+            "cloudwatch:DescribeAlarms",
+            "config:DescribeConfigRules",
+            "config:DescribeConfigurationRecorderStatus",
+            "config:DescribeConfigurationRecorders",
+            "ec2:DescribeFlowLogs",
             "ec2:DescribeInstances",
-            "ec2:DescribeSecurityGroups"
+            "ec2:DescribeNetworkAcls",
+            "ec2:DescribeSecurityGroups",
+            "events:ListRules",
+            "logs:DescribeMetricFilters"
         ]
     );
 
-    // No trail was read: CT-001 must not claim that none is logging.
+    // No trail was read: CT-001 must not claim that none is logging, nor MON-001
+    // that nothing alerts, nor CFG-001 that nothing records.
     let check = run(&["check", &path, "--format", "json"], |c| c);
     let found = findings(&check.stdout);
     assert!(
-        !found.iter().any(|(rule, _)| rule.starts_with("CT-")),
+        !found.iter().any(|(rule, _)| rule.starts_with("CT-")
+            || rule.starts_with("MON-")
+            || rule.starts_with("CFG-")
+            || rule.starts_with("VPC-")),
         "{found:?}"
     );
 
@@ -524,7 +635,12 @@ def user(name, actions):
     print(name, k["AccessKeyId"], k["SecretAccessKey"])
 user("no-iam", ["sts:GetCallerIdentity", "ec2:Describe*", "cloudtrail:*"])
 user("no-sg", ["sts:GetCallerIdentity", "iam:GetAccountAuthorizationDetails",
-               "ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "cloudtrail:*"])
+               "ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "cloudtrail:*",
+               "ec2:DescribeFlowLogs", "ec2:DescribeNetworkAcls", "ec2:DescribeImages",
+               "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "events:List*",
+               # moto authorises CloudWatch under its signing name, "monitoring".
+               "monitoring:DescribeAlarms",
+               "config:Describe*"])
 "#;
     let out = aws_env(Command::new(venv().join("python")))
         .args(["-c", setup, &moto.endpoint])

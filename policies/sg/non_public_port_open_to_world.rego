@@ -7,8 +7,11 @@
 #   contains any port that is not allowed. Rules admitting all traffic are
 #   left to SG-002, and a rule whose only such ports are administration ports
 #   (`admin_ports`) to SG-001, so one rule is not reported twice for the same
-#   reason. Plain HTTP (80) is not allowed by default: it carries traffic
-#   unencrypted, and a load balancer can redirect it to HTTPS instead.
+#   reason. Plain HTTP (80) is not allowed by default, since HTTPS (443) is
+#   the allowed public port: without TLS, passwords, API tokens and session
+#   cookies cross the internet in clear text, where anyone on the path can
+#   read them (and hijack the session) or alter the page; a load balancer can
+#   answer on 80 with a redirect to HTTPS instead of serving content.
 # custom:
 #   id: SG-003
 #   severity: medium
@@ -17,7 +20,9 @@
 #     that need it (or put the service behind a load balancer or VPN):
 #       aws ec2 revoke-security-group-ingress --group-id <sg-id> --protocol tcp --port <port-or-range> --cidr 0.0.0.0/0
 #       aws ec2 authorize-security-group-ingress --group-id <sg-id> --protocol tcp --port <port> --cidr 10.0.0.0/8
-#     For HTTP, serve HTTPS on 443 and redirect port 80 at the load balancer
+#     For HTTP, serve HTTPS on 443 (a certificate from ACM is free) and let
+#     the load balancer answer port 80 only with a redirect to HTTPS, so no
+#     credential or session cookie is ever sent in clear text
 #     (aws elbv2 create-listener --protocol HTTP --port 80 --default-actions
 #     'Type=redirect,RedirectConfig={Protocol=HTTPS,Port=443,StatusCode=HTTP_301}' ...).
 #     If the port is meant to be public, add it to `allowed_public_ports`.
@@ -74,7 +79,7 @@ allowed_text := concat(", ", [sprintf("%d", [p]) | some p in sort(data.params.al
 } else := "none"
 
 # Why the rule is reported; plain HTTP when HTTPS is the allowed alternative gets the reason.
-why(from, to) := sprintf("%s; HTTP carries traffic unencrypted; serve HTTPS on 443 and redirect at the load balancer", [reason(from, to)]) if {
+why(from, to) := sprintf("%s; plain HTTP sends credentials, session cookies and page data unencrypted, so anyone on the path can read or alter them; serve HTTPS (TLS) on 443 and redirect port 80 to it at the load balancer", [reason(from, to)]) if {
 	from == 80
 	to == 80
 	443 in data.params.allowed_public_ports

@@ -26,7 +26,7 @@ test_http_from_world_explains_tls if {
 	f.resource == "sg-3"
 	f.file == "sg.json"
 	f.details.from_port == 80
-	f.msg == "security group sg-3 (app) allows TCP port 80 from 0.0.0.0/0, which is not an allowed public port (allowed: 443); HTTP carries traffic unencrypted; serve HTTPS on 443 and redirect at the load balancer"
+	f.msg == "security group sg-3 (app) allows TCP port 80 from 0.0.0.0/0, which is not an allowed public port (allowed: 443); plain HTTP sends credentials, session cookies and page data unencrypted, so anyone on the path can read or alter them; serve HTTPS (TLS) on 443 and redirect port 80 to it at the load balancer"
 }
 
 test_http_allowed_by_parameter_passes if {

@@ -165,6 +165,10 @@ fn instance(i: &t::Instance, owner: Option<&str>, region: &str) -> model::Instan
         tags: tags(i.tags()),
         region: Some(region.to_string()),
         owner_id: owner.map(str::to_string),
+        launch_time: i.launch_time().and_then(|t| {
+            t.fmt(aws_sdk_ec2::primitives::DateTimeFormat::DateTime)
+                .ok()
+        }),
         stop_protection: None,
         file: None,
     }

@@ -13,11 +13,16 @@
 //! SDK's retries becomes a [`Gap`], and the data kind it belongs to is then not
 //! marked as supplied, so the checks that need it do not run on absent data.
 mod cloudtrail;
+mod cloudwatch;
+mod config;
 mod ec2;
+mod events;
 mod iam;
+mod logs;
 mod organizations;
 mod progress;
 mod sts;
+mod vpc;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -347,6 +352,13 @@ async fn collect(opts: &Options) -> Result<Snapshot> {
     account.ec2.security_groups = regional.security_groups;
     account.ec2.instances = regional.instances;
     account.cloudtrail.trails = regional.trails;
+    account.ec2.flow_logs = regional.flow_logs;
+    account.ec2.network_acls = regional.network_acls;
+    account.ec2.images = regional.images;
+    account.logs = regional.logs;
+    account.cloudwatch = regional.cloudwatch;
+    account.events = regional.events;
+    account.config = regional.config;
     let gaps = ctx.gaps.lock().map(|g| g.clone()).unwrap_or_default();
     account.supplied = supplied(&gaps);
     account.gaps = gaps;
@@ -380,6 +392,19 @@ pub fn supplied(gaps: &[Gap]) -> Supplied {
                 "cloudtrail",
                 &["DescribeTrails", "GetTrailStatus", "GetEventSelectors"],
             ),
+        metric_filters: !regions_unknown && !gap_in("logs", &["DescribeMetricFilters"]),
+        alarms: !regions_unknown && !gap_in("cloudwatch", &["DescribeAlarms"]),
+        // A rule whose targets were unread keeps `targets: None`; the rules are complete.
+        event_rules: !regions_unknown && !gap_in("events", &["ListRules"]),
+        flow_logs: !regions_unknown && !gap_in("ec2", &["DescribeFlowLogs"]),
+        network_acls: !regions_unknown && !gap_in("ec2", &["DescribeNetworkAcls"]),
+        // Images are read for the instances found: no instances, no images.
+        images: !regions_unknown && !gap_in("ec2", &["DescribeImages", "DescribeInstances"]),
+        config_recorders: !regions_unknown
+            && !gap_in("config", &["DescribeConfigurationRecorders"]),
+        config_recorder_status: !regions_unknown
+            && !gap_in("config", &["DescribeConfigurationRecorderStatus"]),
+        config_rules: !regions_unknown && !gap_in("config", &["DescribeConfigRules"]),
     }
 }
 
@@ -388,6 +413,13 @@ struct Regional {
     security_groups: Vec<crate::model::SecurityGroup>,
     instances: Vec<crate::model::Instance>,
     trails: Vec<crate::model::Trail>,
+    flow_logs: Vec<crate::monitoring::FlowLog>,
+    network_acls: Vec<crate::monitoring::NetworkAcl>,
+    images: Vec<crate::monitoring::Image>,
+    logs: crate::monitoring::Logs,
+    cloudwatch: crate::monitoring::CloudWatch,
+    events: crate::monitoring::Events,
+    config: crate::monitoring::ConfigService,
 }
 
 /// Every region's EC2 and CloudTrail reads, as tasks bounded by the semaphore.
@@ -395,9 +427,39 @@ async fn collect_regions(config: &SdkConfig, regions: &[String], ctx: Arc<Ctx>) 
     let mut sgs = tokio::task::JoinSet::new();
     let mut instances = tokio::task::JoinSet::new();
     let mut trails = tokio::task::JoinSet::new();
+    let mut flow_logs = tokio::task::JoinSet::new();
+    let mut acls = tokio::task::JoinSet::new();
+    let mut filters = tokio::task::JoinSet::new();
+    let mut alarms = tokio::task::JoinSet::new();
+    let mut rules = tokio::task::JoinSet::new();
+    let mut configs = tokio::task::JoinSet::new();
+    let mut ec2_clients = std::collections::BTreeMap::new();
     for region in regions {
         let ec2 = ec2::client(config, region);
+        ec2_clients.insert(region.clone(), ec2.clone());
         let ct = cloudtrail::client(config, region);
+        flow_logs.spawn(vpc::flow_logs(ec2.clone(), region.clone(), ctx.clone()));
+        acls.spawn(vpc::network_acls(ec2.clone(), region.clone(), ctx.clone()));
+        filters.spawn(logs::metric_filters(
+            logs::client(config, region),
+            region.clone(),
+            ctx.clone(),
+        ));
+        alarms.spawn(cloudwatch::alarms(
+            cloudwatch::client(config, region),
+            region.clone(),
+            ctx.clone(),
+        ));
+        rules.spawn(events::rules(
+            events::client(config, region),
+            region.clone(),
+            ctx.clone(),
+        ));
+        configs.spawn(config::collect(
+            config::client(config, region),
+            region.clone(),
+            ctx.clone(),
+        ));
         sgs.spawn(ec2::security_groups(
             ec2.clone(),
             region.clone(),
@@ -416,12 +478,81 @@ async fn collect_regions(config: &SdkConfig, regions: &[String], ctx: Arc<Ctx>) 
     while let Some(r) = trails.join_next().await {
         out.trails.extend(r.unwrap_or_default());
     }
+    // The AMIs of the instances found, per region.
+    let mut image_ids: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for i in &out.instances {
+        if let (Some(region), false) = (&i.region, i.image_id.is_empty()) {
+            let ids = image_ids.entry(region.clone()).or_default();
+            if !ids.contains(&i.image_id) {
+                ids.push(i.image_id.clone());
+            }
+        }
+    }
+    let mut images = tokio::task::JoinSet::new();
+    for (region, ids) in image_ids {
+        if let Some(client) = ec2_clients.get(&region) {
+            images.spawn(vpc::images(client.clone(), region, ids, ctx.clone()));
+        }
+    }
+    while let Some(r) = flow_logs.join_next().await {
+        out.flow_logs.extend(r.unwrap_or_default());
+    }
+    while let Some(r) = acls.join_next().await {
+        out.network_acls.extend(r.unwrap_or_default());
+    }
+    while let Some(r) = filters.join_next().await {
+        out.logs.metric_filters.extend(r.unwrap_or_default());
+    }
+    while let Some(r) = alarms.join_next().await {
+        let r = r.unwrap_or_default();
+        out.cloudwatch.metric_alarms.extend(r.metric_alarms);
+        out.cloudwatch.composite_alarms.extend(r.composite_alarms);
+    }
+    while let Some(r) = rules.join_next().await {
+        out.events.rules.extend(r.unwrap_or_default());
+    }
+    while let Some(r) = configs.join_next().await {
+        let r = r.unwrap_or_default();
+        out.config.recorders.extend(r.recorders);
+        out.config.recorder_statuses.extend(r.recorder_statuses);
+        out.config.rules.extend(r.rules);
+    }
+    while let Some(r) = images.join_next().await {
+        out.images.extend(r.unwrap_or_default());
+    }
     // Deterministic output whatever order the regions answered in.
     out.security_groups
         .sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
     out.instances
         .sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
     out.trails.sort_by(|a, b| a.arn.cmp(&b.arn));
+    out.flow_logs
+        .sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
+    out.network_acls
+        .sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
+    out.images
+        .sort_by(|a, b| (&a.region, &a.id).cmp(&(&b.region, &b.id)));
+    out.logs.metric_filters.sort_by(|a, b| {
+        (&a.region, &a.log_group, &a.name).cmp(&(&b.region, &b.log_group, &b.name))
+    });
+    out.cloudwatch
+        .metric_alarms
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    out.cloudwatch
+        .composite_alarms
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    out.events
+        .rules
+        .sort_by(|a, b| (&a.region, &a.arn).cmp(&(&b.region, &b.arn)));
+    out.config
+        .recorders
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    out.config
+        .recorder_statuses
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
+    out.config
+        .rules
+        .sort_by(|a, b| (&a.region, &a.name).cmp(&(&b.region, &b.name)));
     out.trails
         .dedup_by(|a, b| !a.arn.is_empty() && a.arn == b.arn);
     out
@@ -458,6 +589,9 @@ mod tests {
     fn no_gaps_means_everything_supplied() {
         let s = supplied(&[]);
         assert!(s.iam && s.security_groups && s.instances && s.trails);
+        assert!(s.metric_filters && s.alarms && s.event_rules && s.flow_logs);
+        assert!(s.network_acls && s.images && s.config_recorders);
+        assert!(s.config_recorder_status && s.config_rules);
     }
 
     #[test]
@@ -470,12 +604,23 @@ mod tests {
         // Stop protection unread: the instances are still all there.
         let s = supplied(&[gap("ec2", "DescribeInstanceAttribute")]);
         assert!(s.instances);
+        let s = supplied(&[gap("cloudwatch", "DescribeAlarms")]);
+        assert!(!s.alarms && s.metric_filters && s.event_rules);
+        // Unread targets leave those rules' targets unknown, not the rule list.
+        let s = supplied(&[gap("events", "ListTargetsByRule")]);
+        assert!(s.event_rules);
+        let s = supplied(&[gap("config", "DescribeConfigurationRecorderStatus")]);
+        assert!(s.config_recorders && !s.config_recorder_status && s.config_rules);
+        // No instance list, no way to know which images were needed.
+        let s = supplied(&[gap("ec2", "DescribeInstances")]);
+        assert!(!s.images && s.flow_logs);
     }
 
     #[test]
     fn unknown_regions_unsupply_every_regional_kind() {
         let s = supplied(&[gap("ec2", "DescribeRegions")]);
         assert!(s.iam && !s.security_groups && !s.instances && !s.trails);
+        assert!(!s.metric_filters && !s.alarms && !s.event_rules && !s.config_rules);
     }
 
     #[test]

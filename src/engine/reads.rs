@@ -197,3 +197,25 @@ mod tests {
         assert!(!InputReads::scan(Vec::<&str>::new()).needs(&["iam", "users"]));
     }
 }
+
+#[cfg(test)]
+mod pack {
+    /// The built-in pack must not read the per-principal lists: on a large account
+    /// they are most of the input, and a policy that passes `input` whole to a
+    /// function (instead of the part it needs) silently makes every check build
+    /// them again.
+    #[test]
+    fn the_builtin_pack_leaves_users_and_roles_out() {
+        let sources = crate::engine::builtin_sources();
+        let reads = super::InputReads::scan(
+            sources
+                .iter()
+                .filter(|s| s.is_rego() && !s.is_test())
+                .map(|s| s.text.as_str()),
+        );
+        assert!(!reads.needs(&["iam", "users"]), "{reads:?}");
+        assert!(!reads.needs(&["iam", "roles"]), "{reads:?}");
+        assert!(reads.needs(&["iam", "stop_access"]));
+        assert!(reads.needs(&["ec2", "instances"]));
+    }
+}

@@ -1091,6 +1091,7 @@ fn instance(t: &Template, sink: &mut Sink, res: &Res) {
         tags: tag_list,
         region: None,
         owner_id: None,
+        launch_time: None,
         stop_protection,
         file: Some(sink.file.clone()),
     });

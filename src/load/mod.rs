@@ -7,6 +7,7 @@
 mod cfn;
 mod iac;
 pub mod located;
+mod monitoring;
 pub mod read;
 mod spans;
 mod terraform;
@@ -29,6 +30,11 @@ pub const ACCEPTED_SHAPES: &str = "accepted documents: `aws iam get-account-auth
 `aws ec2 describe-security-groups`, `aws ec2 describe-instances`, \
 `aws ec2 describe-instance-attribute --attribute disableApiStop`, `aws cloudtrail describe-trails`, \
 `aws cloudtrail get-trail-status` (with a \"Name\" key added), `aws cloudtrail get-event-selectors`, \
+`aws logs describe-metric-filters`, `aws cloudwatch describe-alarms`, `aws events list-rules`, \
+`aws events list-targets-by-rule` (with a \"Rule\" key added), `aws ec2 describe-flow-logs`, \
+`aws ec2 describe-network-acls`, `aws ec2 describe-images`, \
+`aws configservice describe-configuration-recorders`, `describe-configuration-recorder-status`, \
+`describe-config-rules`, \
 an IAM policy document ({\"Version\", \"Statement\"}), a CloudFormation template, \
 a Terraform plan (`terraform show -json`), or a stopguard snapshot";
 
@@ -68,6 +74,20 @@ struct AnyDoc {
     TrailARN: Option<String>,
     EventSelectors: Option<Vec<EventSelector>>,
     AdvancedEventSelectors: Option<Vec<AdvancedEventSelector>>,
+    // logs, cloudwatch, events, flow logs, network ACLs, images, config
+    metricFilters: Option<Vec<crate::monitoring::MetricFilter>>,
+    MetricAlarms: Option<Vec<crate::monitoring::MetricAlarm>>,
+    CompositeAlarms: Option<Vec<crate::monitoring::CompositeAlarm>>,
+    Rules: Option<Vec<crate::monitoring::EventRule>>,
+    Targets: Option<Vec<crate::monitoring::EventTarget>>,
+    Rule: Option<String>,
+    FlowLogs: Option<Vec<crate::monitoring::FlowLog>>,
+    NetworkAcls: Option<Vec<crate::monitoring::NetworkAcl>>,
+    Images: Option<Vec<crate::monitoring::Image>>,
+    ConfigurationRecorders: Option<Vec<crate::monitoring::ConfigRecorder>>,
+    ConfigurationRecordersStatus: Option<Vec<crate::monitoring::RecorderStatus>>,
+    ConfigRules: Option<Vec<crate::monitoring::ConfigRule>>,
+    Region: Option<String>,
     // a policy document
     Version: Option<serde_json::Value>,
     Id: Option<serde_json::Value>,
@@ -99,6 +119,7 @@ struct Pending {
     statuses: Vec<(String, Option<String>, TrailStatus)>,
     selectors: Vec<PendingSelectors>,
     stop_attrs: Vec<(String, String, Option<bool>)>,
+    targets: Vec<monitoring::PendingTargets>,
 }
 
 /// Loads and merges every input into one account.
@@ -389,7 +410,7 @@ fn add_parsed(
         let part = Account {
             ec2: model::Ec2 {
                 security_groups: groups,
-                instances: vec![],
+                ..Default::default()
             },
             supplied: model::Supplied {
                 security_groups: true,
@@ -403,8 +424,8 @@ fn add_parsed(
         recognised = true;
         let part = Account {
             ec2: model::Ec2 {
-                security_groups: vec![],
                 instances: reservations.into_iter().flat_map(|r| r.Instances).collect(),
+                ..Default::default()
             },
             supplied: model::Supplied {
                 instances: true,
@@ -460,6 +481,28 @@ fn add_parsed(
             doc.AdvancedEventSelectors,
         ));
     }
+    let found = monitoring::add(
+        account,
+        &mut pending.targets,
+        monitoring::Doc {
+            metric_filters: doc.metricFilters,
+            metric_alarms: doc.MetricAlarms,
+            composite_alarms: doc.CompositeAlarms,
+            rules: doc.Rules,
+            targets: doc.Targets,
+            rule: doc.Rule,
+            flow_logs: doc.FlowLogs,
+            network_acls: doc.NetworkAcls,
+            images: doc.Images,
+            recorders: doc.ConfigurationRecorders,
+            recorder_statuses: doc.ConfigurationRecordersStatus,
+            config_rules: doc.ConfigRules,
+            region: doc.Region,
+        },
+        &raw.name,
+        &file,
+    );
+    recognised |= found;
     if let Some(statements) = doc.Statement {
         recognised = true;
         let document = PolicyDocument {
@@ -559,6 +602,7 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     set_file(&mut part.ec2.security_groups, file, |s| &mut s.file);
     set_file(&mut part.ec2.instances, file, |i| &mut i.file);
     set_file(&mut part.cloudtrail.trails, file, |t| &mut t.file);
+    monitoring::merge(account, &mut part, file);
 
     fn extend<T>(into: &mut Vec<T>, from: Vec<T>, key: impl Fn(&T) -> &str) {
         if into.is_empty() {
@@ -657,6 +701,7 @@ fn bind_pending(account: &mut Account, pending: Pending) -> Result<()> {
             }),
         }
     }
+    errors.extend(monitoring::bind_targets(account, pending.targets));
     for (_file, id, value) in pending.stop_attrs {
         match account.ec2.instances.iter_mut().find(|i| i.id == id) {
             Some(i) => i.stop_protection = value,
@@ -671,6 +716,7 @@ fn bind_pending(account: &mut Account, pending: Pending) -> Result<()> {
                 tags: vec![],
                 region: None,
                 owner_id: None,
+                launch_time: None,
                 stop_protection: value,
                 file: None,
             }),

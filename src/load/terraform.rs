@@ -852,6 +852,7 @@ fn instance(sink: &mut Sink, p: &Planned, id: &str) {
         tags: tags_of(p),
         region: None,
         owner_id: None,
+        launch_time: None,
         stop_protection,
         file: Some(sink.file.clone()),
     });
