@@ -162,5 +162,6 @@ pub fn build(account: &Account, facts: &IamFacts) -> Value {
         "ec2": { "security_groups": groups, "instances": instances },
         "cloudtrail": { "trails": trails },
         "gaps": account.gaps,
+        "cloudtrail_events": account.cloudtrail_events,
     })
 }

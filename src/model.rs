@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::iam::policy::PolicyDocument;
 
+pub mod trail_event;
+pub use trail_event::TrailEvent;
+
 /// Version of the snapshot file format (and of the model it stores).
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -33,6 +36,9 @@ pub struct Account {
     /// Data the collector could not read; policies needing it report "not evaluated".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<Gap>,
+    /// CloudTrail events read from log files (only those the event policies judge).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloudtrail_events: Vec<TrailEvent>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

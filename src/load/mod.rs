@@ -6,6 +6,8 @@
 //! intermediate tree. Which keys came back decides what the document was.
 pub mod read;
 mod spans;
+pub mod timestamp;
+pub mod trail_logs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +75,8 @@ struct AnyDoc {
     // shapes recognised only to say where they belong
     Policy: Option<serde::de::IgnoredAny>,
     Records: Option<serde::de::IgnoredAny>,
+    // `aws cloudtrail lookup-events`, when it comes through standard input
+    Events: Option<serde::de::IgnoredAny>,
     AWSTemplateFormatVersion: Option<serde::de::IgnoredAny>,
     Resources: Option<serde::de::IgnoredAny>,
     resource_changes: Option<serde::de::IgnoredAny>,
@@ -94,6 +98,9 @@ struct Pending {
     statuses: Vec<(String, Option<String>, TrailStatus)>,
     selectors: Vec<PendingSelectors>,
     stop_attrs: Vec<(String, String, Option<bool>)>,
+    /// CloudTrail logs that came in through the whole-file reader (stdin, or a
+    /// `Records` key that is not the first): (name, text).
+    trail_texts: Vec<(String, String)>,
 }
 
 /// Loads and merges every input into one account.
@@ -113,7 +120,41 @@ pub fn load_paths_with(
     limits: &Limits,
     raw_documents: bool,
 ) -> Result<(Account, RawDocuments)> {
+    let loaded = load_paths_opts(paths, limits, raw_documents, &Options::default())?;
+    match Error::collect(loaded.deferred) {
+        Some(e) => Err(e),
+        None => Ok((loaded.account, loaded.raws)),
+    }
+}
+
+/// How to load, beyond size limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only CloudTrail events inside this window are kept (`--since`/`--until`).
+    pub window: trail_logs::Window,
+}
+
+/// What [`load_paths_opts`] read.
+pub struct Loaded {
+    pub account: Account,
+    pub raws: RawDocuments,
+    /// Errors in CloudTrail log files. They do not stop the load: the other files
+    /// are still read and judged, and the caller fails the run after reporting.
+    pub deferred: Vec<Error>,
+}
+
+/// As [`load_paths_with`], with options; CloudTrail log files are streamed (in
+/// parallel, never whole in memory) and their errors deferred (see [`Loaded`]).
+/// A log file is recognised by its first key (`Records`, or lookup-events'
+/// `Events`); it never becomes a raw document for per-file policies.
+pub fn load_paths_opts(
+    paths: &[PathBuf],
+    limits: &Limits,
+    raw_documents: bool,
+    options: &Options,
+) -> Result<Loaded> {
     let files = read::expand(paths)?;
+    let mut log_files = Vec::new();
     if files.is_empty() {
         return Err(Error::usage("no input files found"));
     }
@@ -122,6 +163,16 @@ pub fn load_paths_with(
     let mut errors = Vec::new();
     let mut raws = Vec::new();
     for path in &files {
+        if path.as_os_str() != "-" {
+            match trail_logs::sniff(path) {
+                Some(trail_logs::Kind::Digest) => continue,
+                Some(_) => {
+                    log_files.push(path.clone());
+                    continue;
+                }
+                None => {}
+            }
+        }
         let result = read::read(path, limits).and_then(|raw| {
             if raw_documents {
                 raws.push((raw.name.clone(), parse_generic(&raw)?));
@@ -138,9 +189,42 @@ pub fn load_paths_with(
     if let Some(e) = Error::collect(errors) {
         return Err(e);
     }
+    let mut deferred = Vec::new();
+    let outcomes = trail_logs::read_files(&log_files, options.window, limits.max_bytes);
+    read_trail_texts(
+        &mut pending,
+        options.window,
+        limits.max_bytes,
+        outcomes,
+        &mut account,
+        &mut deferred,
+    );
     bind_pending(&mut account, pending)?;
     finish(&mut account);
-    Ok((account, raws))
+    Ok(Loaded {
+        account,
+        raws,
+        deferred,
+    })
+}
+
+/// Adds CloudTrail events (from streamed files, then from whole texts) to the account.
+fn read_trail_texts(
+    pending: &mut Pending,
+    window: trail_logs::Window,
+    max: u64,
+    streamed: Vec<trail_logs::FileOutcome>,
+    account: &mut Account,
+    deferred: &mut Vec<Error>,
+) {
+    let texts = std::mem::take(&mut pending.trail_texts);
+    let in_memory = texts
+        .iter()
+        .map(|(name, text)| trail_logs::read_text(name, text.as_bytes(), window, max));
+    for outcome in streamed.into_iter().chain(in_memory) {
+        account.cloudtrail_events.extend(outcome.events);
+        deferred.extend(outcome.errors);
+    }
 }
 
 const UNRECOGNISED: &str = "unrecognised document";
@@ -167,6 +251,19 @@ pub fn load_texts(inputs: Vec<RawInput>) -> Result<Account> {
     let mut pending = Pending::default();
     for raw in inputs {
         add_document(&mut account, &mut pending, raw)?;
+    }
+    let mut deferred = Vec::new();
+    let window = trail_logs::Window::default();
+    read_trail_texts(
+        &mut pending,
+        window,
+        u64::MAX,
+        vec![],
+        &mut account,
+        &mut deferred,
+    );
+    if let Some(e) = Error::collect(deferred) {
+        return Err(e);
     }
     bind_pending(&mut account, pending)?;
     finish(&mut account);
@@ -405,11 +502,11 @@ fn add_document(account: &mut Account, pending: &mut Pending, raw: RawInput) -> 
             "pass service control policies with --scp FILE, one file per level from the root down",
         ));
     }
-    if doc.Records.is_some() {
-        return Err(shape_err(
-            "CloudTrail log files are not read yet",
-            "this stopguard judges account state; CloudTrail event analysis is planned",
-        ));
+    if doc.Records.is_some() || doc.Events.is_some() {
+        pending
+            .trail_texts
+            .push((raw.name.clone(), raw.text.clone()));
+        return Ok(());
     }
     if doc.AWSTemplateFormatVersion.is_some() || doc.Resources.is_some() {
         return Err(shape_err(
@@ -479,6 +576,7 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     account.policy_files.extend(part.policy_files);
     account.supplied = account.supplied.union(part.supplied);
     account.gaps.extend(part.gaps);
+    account.cloudtrail_events.extend(part.cloudtrail_events);
     if account.account_id.is_none() {
         account.account_id = part.account_id;
     }
