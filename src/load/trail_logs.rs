@@ -262,6 +262,8 @@ struct Stream<R> {
     base: u64,
     eof: bool,
     max: usize,
+    /// A read error met after some bytes had been read: those are parsed first.
+    failed: Option<io::Error>,
 }
 
 impl<R: Read> Stream<R> {
@@ -272,6 +274,9 @@ impl<R: Read> Stream<R> {
     /// Reads more: at least a chunk, and at least as much as is already buffered,
     /// so one record larger than a chunk costs amortised linear time to assemble.
     fn refill(&mut self) -> Result<(), Stop> {
+        if let Some(e) = self.failed.take() {
+            return Err(Stop::Io(e));
+        }
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -283,6 +288,7 @@ impl<R: Read> Stream<R> {
             return Err(Stop::TooLarge);
         }
         let target = self.end + want;
+        let before = self.end;
         if self.buf.len() < target {
             self.buf.resize(target, 0);
         }
@@ -297,6 +303,10 @@ impl<R: Read> Stream<R> {
                 }
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if self.end > before => {
+                    self.failed = Some(e);
+                    break;
+                }
                 Err(e) => return Err(Stop::Io(e)),
             }
         }
@@ -588,6 +598,7 @@ fn read_stream(
         base: 0,
         eof: false,
         max: usize::try_from(max_record).unwrap_or(usize::MAX),
+        failed: None,
     };
     let mut reader = Reader {
         name,
