@@ -183,7 +183,24 @@ pub fn read_files(files: &[PathBuf], window: Window, max_record: u64) -> Vec<Fil
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, o)| o).collect()
+    // A worker that died (it cannot panic by design, but a file must never be
+    // skipped silently) leaves its files without an outcome: say so.
+    let mut done = done.into_iter().peekable();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| match done.next_if(|(j, _)| *j == i) {
+            Some((_, outcome)) => outcome,
+            None => FileOutcome {
+                errors: vec![Error::TrailLog {
+                    name: path.display().to_string(),
+                    message: "was not read: its reader thread failed".into(),
+                    help: HELP.into(),
+                }],
+                ..FileOutcome::default()
+            },
+        })
+        .collect()
 }
 
 /// Reads one log file as a stream.
