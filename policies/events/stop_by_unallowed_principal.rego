@@ -45,15 +45,29 @@ deny contains finding if {
 	)
 }
 
-# Start and terminate calls on any of the stopped instances.
-context(e) := [{"event_id": o.event_id, "event_name": o.name, "event_time": o.time, "principal": o.principal} |
+# Start and terminate calls on any of the stopped instances, by time. Indexed by
+# instance once, so that many stops over many events stay cheap.
+context(e) := [c |
+	some pair in sort({[c.event_time, c] |
+		some id in e.instance_ids
+		some c in object.get(calls_by_instance, id, [])
+	})
+	c := pair[1]
+]
+
+state_changes := [o |
 	some o in input.cloudtrail_events
 	events.is_state_call(o)
 	o.name != "StopInstances"
 	events.succeeded(o)
-	some id in o.instance_ids
-	id in e.instance_ids
 ]
+
+calls_by_instance := {id: [entry(x) | some x in state_changes; id in x.instance_ids] |
+	some o in state_changes
+	some id in o.instance_ids
+}
+
+entry(o) := {"event_id": o.event_id, "event_name": o.name, "event_time": o.time, "principal": o.principal}
 
 context_text(later) := "" if {
 	count(later) == 0

@@ -60,3 +60,14 @@ test_default_empty_allow_list_reports_every_stop if {
 	e := ev("e1", "StopInstances", "arn:aws:iam::111122223333:role/ops-oncall", {})
 	count(rule.deny) == 1 with input as {"cloudtrail_events": [e]} with data.params as {"allowed_stoppers": []}
 }
+
+test_context_is_deduplicated_and_in_time_order if {
+	inp := {"cloudtrail_events": [
+		ev("e1", "StopInstances", mallory, {"instance_ids": ["i-1", "i-2"]}),
+		ev("e3", "TerminateInstances", mallory, {"instance_ids": ["i-1", "i-2"], "time": "2026-03-02T11:00:00Z"}),
+		ev("e2", "StartInstances", mallory, {"instance_ids": ["i-2"], "time": "2026-03-02T10:30:00Z"}),
+	]}
+	findings := rule.deny with input as inp with data.params as params
+	some f in findings
+	[c.event_id | some c in f.details.context] == ["e2", "e3"]
+}
