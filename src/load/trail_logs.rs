@@ -281,6 +281,9 @@ struct Stream<R> {
     max: usize,
     /// A read error met after some bytes had been read: those are parsed first.
     failed: Option<io::Error>,
+    /// Bytes to read at least per refill ([`CHUNK`]; tests use tiny ones to put
+    /// buffer ends everywhere).
+    chunk: usize,
 }
 
 impl<R: Read> Stream<R> {
@@ -300,8 +303,8 @@ impl<R: Read> Stream<R> {
             self.base += self.start as u64;
             self.start = 0;
         }
-        let want = self.end.max(CHUNK);
-        if self.end + want > self.max.saturating_add(CHUNK) {
+        let want = self.end.max(self.chunk);
+        if self.end + want > self.max.saturating_add(self.chunk) {
             return Err(Stop::TooLarge);
         }
         let target = self.end + want;
@@ -607,6 +610,17 @@ fn read_stream(
     max_record: u64,
     locate: &dyn Fn(u64) -> Option<(u64, u64)>,
 ) -> FileOutcome {
+    read_stream_chunked(name, reader, window, max_record, locate, CHUNK)
+}
+
+fn read_stream_chunked(
+    name: &str,
+    reader: impl Read,
+    window: Window,
+    max_record: u64,
+    locate: &dyn Fn(u64) -> Option<(u64, u64)>,
+    chunk: usize,
+) -> FileOutcome {
     let mut stream = Stream {
         inner: reader,
         buf: Vec::new(),
@@ -616,6 +630,7 @@ fn read_stream(
         eof: false,
         max: usize::try_from(max_record).unwrap_or(usize::MAX),
         failed: None,
+        chunk: chunk.max(1),
     };
     let mut reader = Reader {
         name,
@@ -733,6 +748,32 @@ mod tests {
             1 << 20,
         );
         assert!(out.events.is_empty());
+    }
+
+    #[test]
+    fn buffer_ends_anywhere_give_the_same_events() {
+        let inner = serde_json::to_string(STOP).unwrap();
+        let texts = [
+            format!("{{\"Records\":[{OTHER},{STOP},{OTHER},{STOP}], \"x\": [1, {{\"y\": \"z\"}}]}}"),
+            format!("{{\"NextToken\": \"t\",\n \"Events\": [{{\"CloudTrailEvent\": {inner}}}, {{\"EventId\": \"2\", \"CloudTrailEvent\": {inner}}}]}}"),
+        ];
+        for text in &texts {
+            let whole = read(text);
+            assert!(whole.errors.is_empty(), "{:?}", whole.errors);
+            for chunk in 1..48 {
+                let out = read_stream_chunked(
+                    "t.json",
+                    text.as_bytes(),
+                    Window::default(),
+                    1 << 20,
+                    &|_| None,
+                    chunk,
+                );
+                assert!(out.errors.is_empty(), "chunk {chunk}: {:?}", out.errors);
+                assert_eq!(out.events, whole.events, "chunk {chunk}");
+                assert_eq!(out.records, whole.records);
+            }
+        }
     }
 
     #[test]
