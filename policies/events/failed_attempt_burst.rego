@@ -44,7 +44,7 @@ deny contains finding if {
 	burst := first_burst(calls)
 	finding := {
 		"msg": sprintf("%d refused calls within %d seconds from %s %s, from %s to %s: %s", [
-			count(burst), data.params.failed_attempt_burst.window_seconds, kind_words[actor[0]], actor[1],
+			count(burst), window, kind_words[actor[0]], actor[1],
 			burst[0][3], burst[count(burst) - 1][3],
 			util.join_limited(sort({c[2] | some c in burst}), 5),
 		]),
@@ -63,6 +63,11 @@ deny contains finding if {
 	}
 }
 
+# A data file that sets only one of the two keys keeps the other's default.
+threshold := object.get(data.params.failed_attempt_burst, "count", 5)
+
+window := object.get(data.params.failed_attempt_burst, "window_seconds", 300)
+
 kind_words := {"principal": "principal", "source_ip": "address"}
 
 # The calls of the first window of `window_seconds` holding at least `count`
@@ -70,13 +75,13 @@ kind_words := {"principal": "principal", "source_ip": "address"}
 first_burst(calls) := [c |
 	some c in calls
 	c[0] >= start
-	c[0] <= start + data.params.failed_attempt_burst.window_seconds
+	c[0] <= start + window
 ] if {
-	n := data.params.failed_attempt_burst.count
+	n := threshold
 	count(calls) >= n
 	starts := [calls[i][0] |
 		some i in numbers.range(0, count(calls) - n)
-		calls[i + n - 1][0] - calls[i][0] <= data.params.failed_attempt_burst.window_seconds
+		calls[i + n - 1][0] - calls[i][0] <= window
 	]
 	count(starts) > 0
 	start := starts[0]

@@ -63,3 +63,14 @@ test_later_burst_is_found if {
 	some f in findings
 	f.details.event_ids == ["b", "c", "d"]
 }
+
+test_partial_parameter_keeps_the_other_default if {
+	inp := {"cloudtrail_events": [
+		ev("a", 0, mallory, "", "AccessDenied"),
+		ev("b", 250, mallory, "", "AccessDenied"),
+	]}
+	findings := rule.deny with input as inp with data.params as {"failed_attempt_burst": {"count": 2}}
+	count(findings) == 1
+	some f in findings
+	contains(f.msg, "2 refused calls within 300 seconds")
+}
