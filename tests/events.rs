@@ -369,3 +369,20 @@ fn input_shows_normalised_events() {
     assert_eq!(root["console"], true);
     assert!(root["epoch"].is_i64());
 }
+
+#[test]
+fn an_event_in_two_inputs_is_judged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = stop_record("same-1", "2026-03-02T01:02:03Z", "mallory", "i-1");
+    write_gz(
+        &log_dir(dir.path(), "02").join("a.json.gz"),
+        &format!(r#"{{"Records":[{record}]}}"#),
+    );
+    let lookup = serde_json::json!({"Events": [{"EventId": "same-1", "CloudTrailEvent": record}]});
+    std::fs::write(dir.path().join("lookup.json"), lookup.to_string()).unwrap();
+    let (r, v) = check_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let evt1 = findings(&v, "EVT-001");
+    assert_eq!(evt1.len(), 1, "{evt1:?}");
+    assert!(evt1[0]["file"].as_str().unwrap().ends_with("a.json.gz"));
+}

@@ -225,6 +225,12 @@ fn read_trail_texts(
         account.cloudtrail_events.extend(outcome.events);
         deferred.extend(outcome.errors);
     }
+    // The same event can arrive twice: in a trail's files and in lookup-events
+    // output, or from two trails. Its eventID identifies it; the first copy stays.
+    let mut seen = std::collections::HashSet::new();
+    account
+        .cloudtrail_events
+        .retain(|e| e.event_id.is_empty() || seen.insert(e.event_id.clone()));
 }
 
 const UNRECOGNISED: &str = "unrecognised document";
