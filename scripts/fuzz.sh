@@ -47,6 +47,7 @@ seed load_json tests/fixtures examples -name '*.json'
 seed load_yaml tests/fixtures examples \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \)
 seed policy_document examples/scp tests/fixtures/chains tests/fixtures/diff tests/fixtures/fuzz -name '*.json'
 seed metadata policies tests/fixtures -name '*.rego'
+seed trail_logs examples/cloudtrail-logs -name '*.json'
 
 echo "building ${#targets[@]} fuzz targets..." >&2
 mkdir -p target
@@ -62,7 +63,7 @@ for t in "${targets[@]}"; do
     log="target/fuzz-logs/$t.log"
     args=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
     case $t in
-    load_json | load_yaml | policy_document) args+=(-dict=dicts/aws.dict) ;;
+    load_json | load_yaml | policy_document | trail_logs) args+=(-dict=dicts/aws.dict) ;;
     esac
     start=$(date +%s)
     cargo +nightly fuzz run "$t" -- "${args[@]}" >"$log" 2>&1

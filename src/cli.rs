@@ -44,6 +44,28 @@ pub struct InputArgs {
     /// policy document); repeat once per level, from the root down to the account
     #[arg(long, value_name = "FILE")]
     pub scp: Vec<PathBuf>,
+    /// Judge only CloudTrail events at or after this time: RFC 3339
+    /// (2026-03-01T09:00:00Z) or a date (2026-03-01, from its start, UTC)
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub since: Option<i64>,
+    /// Judge only CloudTrail events at or before this time: RFC 3339, or a date
+    /// (through its end, UTC)
+    #[arg(long, value_name = "TIME", value_parser = parse_until)]
+    pub until: Option<i64>,
+}
+
+fn parse_time(s: &str, end_of_day: bool) -> Result<i64, String> {
+    crate::load::timestamp::parse_bound(s, end_of_day).ok_or_else(|| {
+        format!("{s:?} is not a time: use RFC 3339 (2026-03-01T09:00:00Z, 2026-03-01T10:00:00+01:00) or a date (2026-03-01)")
+    })
+}
+
+fn parse_since(s: &str) -> Result<i64, String> {
+    parse_time(s, false)
+}
+
+fn parse_until(s: &str) -> Result<i64, String> {
+    parse_time(s, true)
 }
 
 #[derive(Debug, Args)]

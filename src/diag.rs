@@ -94,6 +94,14 @@ pub enum Error {
         help: Option<String>,
     },
 
+    #[error("{name}: {message}")]
+    #[diagnostic(code(stopguard::cloudtrail_log), help("{help}"))]
+    TrailLog {
+        name: String,
+        message: String,
+        help: String,
+    },
+
     #[error("invalid parameter data in {name}: {message}")]
     #[diagnostic(
         code(stopguard::data),

@@ -163,6 +163,7 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         "gaps": account.gaps,
         "organizations": organizations(account),
         "unknowns": account.unknowns,
+        "cloudtrail_events": account.cloudtrail_events,
     });
     crate::monitoring::extend_input(&mut doc, account);
     doc

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::iam::policy::PolicyDocument;
 
+pub mod trail_event;
+pub use trail_event::TrailEvent;
+
 /// Version of the snapshot file format (and of the model it stores).
 pub const SNAPSHOT_VERSION: u32 = 1;
 
@@ -58,6 +61,9 @@ pub struct Account {
     /// not part of a snapshot.
     #[serde(skip)]
     pub locations: std::collections::HashMap<String, Pos>,
+    /// CloudTrail events read from log files (only those the event policies judge).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloudtrail_events: Vec<TrailEvent>,
 }
 
 /// What AWS Organizations says about the account's service control policies.

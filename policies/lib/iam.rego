@@ -26,9 +26,9 @@ arn_matches_any(arn, patterns) if {
 # (data.params.allowed_stoppers). A principal is matched by its own ARN only,
 # including one that reaches the action by assuming roles: the roles in its
 # chain being allowed does not make it allowed. (A CloudTrail event's
-# assumed-role session, arn:aws:sts::<account>:assumed-role/<role>/<session>,
-# would be judged by its role's ARN instead; that is a different input, which
-# this pack does not read, and this function does not translate such ARNs.)
+# assumed-role session, arn:aws:sts::<account>:assumed-role/<role>/<session>, is
+# judged by its role's ARN: the loader puts that ARN in the event's `principal`,
+# so this function never sees session ARNs.)
 is_allowed_stopper(arn) if arn_matches_any(arn, data.params.allowed_stoppers)
 
 # A stable identifier of the policy a statement lives in: its ARN, the owner's

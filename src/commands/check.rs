@@ -65,14 +65,15 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
     let mut engine = super::load_engine(policy_args)?;
     timer.lap("load policies");
     let per_file = engine.has_per_file_policies();
-    let (account, raws, scps) = super::load_account_with(input_args, per_file)?;
+    let (loaded, scps) = super::load_account_deferred(input_args, per_file)?;
+    let (account, raws) = (loaded.account, loaded.raws);
     timer.lap("load inputs");
     let inputs = input_args
         .inputs
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    evaluate(
+    let status = evaluate(
         &mut engine,
         Subject {
             account: &account,
@@ -83,7 +84,13 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
         opts,
         &decisions,
         timer,
-    )
+    )?;
+    // Bad log files were skipped past so the rest could be judged and reported;
+    // the run still failed, and says why.
+    match crate::diag::Error::collect(loaded.deferred) {
+        Some(e) => Err(e),
+        None => Ok(status),
+    }
 }
 
 /// What a check judges: the account, each input file's document (for per-file

@@ -40,14 +40,38 @@ pub fn load_account_with(
     args: &InputArgs,
     raw_documents: bool,
 ) -> Result<(Account, load::RawDocuments, Vec<ScpLevel>)> {
-    let (account, raws) = load::load_paths_with(&args.inputs, &limits(args), raw_documents)?;
+    let (loaded, scps) = load_account_deferred(args, raw_documents)?;
+    match Error::collect(loaded.deferred) {
+        Some(e) => Err(e),
+        None => Ok((loaded.account, loaded.raws, scps)),
+    }
+}
+
+/// As [`load_account_with`], but errors in CloudTrail log files are returned in
+/// `deferred` rather than ending the load, so `check` can judge the rest first.
+pub fn load_account_deferred(
+    args: &InputArgs,
+    raw_documents: bool,
+) -> Result<(load::Loaded, Vec<ScpLevel>)> {
+    if let (Some(since), Some(until)) = (args.since, args.until) {
+        if since > until {
+            return Err(Error::usage("--since is later than --until"));
+        }
+    }
+    let options = load::Options {
+        window: load::trail_logs::Window {
+            since: args.since,
+            until: args.until,
+        },
+    };
+    let loaded = load::load_paths_opts(&args.inputs, &limits(args), raw_documents, &options)?;
     let scps = args
         .scp
         .iter()
         .map(|p| load_scp(p, &limits(args)))
         .collect::<Result<Vec<_>>>()?;
-    let scps = effective_scps(&account, scps);
-    Ok((account, raws, scps))
+    let scps = effective_scps(&loaded.account, scps);
+    Ok((loaded, scps))
 }
 
 /// The SCP levels an analysis applies: the `--scp` files when any are given, else

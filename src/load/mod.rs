@@ -11,6 +11,8 @@ mod monitoring;
 pub mod read;
 mod spans;
 mod terraform;
+pub mod timestamp;
+pub mod trail_logs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +100,8 @@ struct AnyDoc {
     // shapes recognised only to say where they belong
     Policy: Option<serde::de::IgnoredAny>,
     Records: Option<serde::de::IgnoredAny>,
+    // `aws cloudtrail lookup-events`, when it comes through standard input
+    Events: Option<serde::de::IgnoredAny>,
     AWSTemplateFormatVersion: Option<serde::de::IgnoredAny>,
     Resources: Option<serde::de::IgnoredAny>,
     resource_changes: Option<serde::de::IgnoredAny>,
@@ -120,6 +124,9 @@ struct Pending {
     selectors: Vec<PendingSelectors>,
     stop_attrs: Vec<(String, String, Option<bool>)>,
     targets: Vec<monitoring::PendingTargets>,
+    /// CloudTrail logs that came in through the whole-file reader (stdin, or a
+    /// `Records` key that is not the first): (name, text).
+    trail_texts: Vec<(String, String)>,
 }
 
 /// Loads and merges every input into one account.
@@ -139,7 +146,41 @@ pub fn load_paths_with(
     limits: &Limits,
     raw_documents: bool,
 ) -> Result<(Account, RawDocuments)> {
+    let loaded = load_paths_opts(paths, limits, raw_documents, &Options::default())?;
+    match Error::collect(loaded.deferred) {
+        Some(e) => Err(e),
+        None => Ok((loaded.account, loaded.raws)),
+    }
+}
+
+/// How to load, beyond size limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Only CloudTrail events inside this window are kept (`--since`/`--until`).
+    pub window: trail_logs::Window,
+}
+
+/// What [`load_paths_opts`] read.
+pub struct Loaded {
+    pub account: Account,
+    pub raws: RawDocuments,
+    /// Errors in CloudTrail log files. They do not stop the load: the other files
+    /// are still read and judged, and the caller fails the run after reporting.
+    pub deferred: Vec<Error>,
+}
+
+/// As [`load_paths_with`], with options; CloudTrail log files are streamed (in
+/// parallel, never whole in memory) and their errors deferred (see [`Loaded`]).
+/// A log file is recognised by its first key (`Records`, or lookup-events'
+/// `Events`); it never becomes a raw document for per-file policies.
+pub fn load_paths_opts(
+    paths: &[PathBuf],
+    limits: &Limits,
+    raw_documents: bool,
+    options: &Options,
+) -> Result<Loaded> {
     let files = read::expand(paths)?;
+    let mut log_files = Vec::new();
     if files.is_empty() {
         return Err(Error::usage("no input files found"));
     }
@@ -147,10 +188,26 @@ pub fn load_paths_with(
     let mut pending = Pending::default();
     let mut errors = Vec::new();
     let mut raws = Vec::new();
+    // CloudTrail log files are recognised by their first key and streamed later;
+    // everything else is read whole.
+    let mut others = Vec::with_capacity(files.len());
+    for path in files {
+        if path.as_os_str() != "-" {
+            match trail_logs::sniff(&path) {
+                Some(trail_logs::Kind::Digest) => continue,
+                Some(_) => {
+                    log_files.push(path);
+                    continue;
+                }
+                None => {}
+            }
+        }
+        others.push(path);
+    }
     // Reading and parsing run on every core, a batch at a time (a repository of
     // thousands of small templates is mostly parsing); documents are then added in
     // file order, so the result is the same as one file after another.
-    for batch in files.chunks(PARSE_BATCH) {
+    for batch in others.chunks(PARSE_BATCH) {
         let prepared = parallel_map(batch, |path| {
             let raw = read::read(path, limits)?;
             let generic = if raw_documents {
@@ -182,9 +239,48 @@ pub fn load_paths_with(
     if let Some(e) = Error::collect(errors) {
         return Err(e);
     }
+    let mut deferred = Vec::new();
+    let outcomes = trail_logs::read_files(&log_files, options.window, limits.max_bytes);
+    read_trail_texts(
+        &mut pending,
+        options.window,
+        limits.max_bytes,
+        outcomes,
+        &mut account,
+        &mut deferred,
+    );
     bind_pending(&mut account, pending)?;
     finish(&mut account);
-    Ok((account, raws))
+    Ok(Loaded {
+        account,
+        raws,
+        deferred,
+    })
+}
+
+/// Adds CloudTrail events (from streamed files, then from whole texts) to the account.
+fn read_trail_texts(
+    pending: &mut Pending,
+    window: trail_logs::Window,
+    max: u64,
+    streamed: Vec<trail_logs::FileOutcome>,
+    account: &mut Account,
+    deferred: &mut Vec<Error>,
+) {
+    let texts = std::mem::take(&mut pending.trail_texts);
+    let in_memory = texts
+        .iter()
+        .map(|(name, text)| trail_logs::read_text(name, text.as_bytes(), window, max));
+    for outcome in streamed.into_iter().chain(in_memory) {
+        account.cloudtrail_events.extend(outcome.events);
+        deferred.extend(outcome.errors);
+    }
+    // The same event can arrive twice: in a trail's files and in lookup-events
+    // output, or from two trails. Its eventID identifies it; the first copy stays.
+    let mut seen = std::collections::HashSet::new();
+    account
+        .cloudtrail_events
+        .retain(|e| e.event_id.is_empty() || seen.insert(e.event_id.clone()));
 }
 
 const UNRECOGNISED: &str = "unrecognised document";
@@ -256,6 +352,19 @@ pub fn load_texts(inputs: Vec<RawInput>) -> Result<Account> {
     let mut pending = Pending::default();
     for raw in inputs {
         add_document(&mut account, &mut pending, raw)?;
+    }
+    let mut deferred = Vec::new();
+    let window = trail_logs::Window::default();
+    read_trail_texts(
+        &mut pending,
+        window,
+        u64::MAX,
+        vec![],
+        &mut account,
+        &mut deferred,
+    );
+    if let Some(e) = Error::collect(deferred) {
+        return Err(e);
     }
     bind_pending(&mut account, pending)?;
     finish(&mut account);
@@ -530,11 +639,11 @@ fn add_parsed(
             "pass service control policies with --scp FILE, one file per level from the root down",
         ));
     }
-    if doc.Records.is_some() {
-        return Err(shape_err(
-            "CloudTrail log files are not read yet",
-            "this stopguard judges account state; CloudTrail event analysis is planned",
-        ));
+    if doc.Records.is_some() || doc.Events.is_some() {
+        pending
+            .trail_texts
+            .push((raw.name.clone(), raw.text.clone()));
+        return Ok(());
     }
     if doc.Resources.is_some() || doc.resource_changes.is_some() || doc.planned_values.is_some() {
         let root = tree().map_err(|e| {
@@ -642,6 +751,7 @@ fn merge(account: &mut Account, mut part: Account, file: &Arc<str>) {
     }
     account.unknowns.extend(part.unknowns);
     account.locations.extend(part.locations);
+    account.cloudtrail_events.extend(part.cloudtrail_events);
     if account.account_id.is_none() {
         account.account_id = part.account_id;
     }
