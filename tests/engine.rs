@@ -546,3 +546,31 @@ fn sections_a_custom_policy_reads_are_in_its_input() {
     // The built-in pack ran beside them, on the same input.
     assert!(!by_rule("IAM-001").is_empty(), "{}", r.stdout);
 }
+
+/// regorus's bytecode VM evaluates `p[k] contains v` as a flat set; a policy set
+/// using such a rule runs on the interpreter, so `check` agrees with `test` (and OPA).
+#[test]
+fn keyed_multi_value_rules_get_opas_answer_under_check() {
+    let dir = "tests/fixtures/policies/keyed-set";
+    let t = stopguard(&["test", dir]);
+    assert_eq!(t.code, 0, "{}{}", t.stdout, t.stderr);
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        dir,
+        "tests/fixtures/shapes/authz.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r.stdout);
+    let mut got: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, ["a has 2", "b has 1"]);
+}

@@ -3,6 +3,7 @@
 //! rules produce into [`Finding`]s. Evaluation never prints.
 pub mod metadata;
 pub mod reads;
+mod rvm_gaps;
 pub mod testing;
 
 use std::collections::BTreeMap;
@@ -530,7 +531,15 @@ impl PolicyEngine {
             .compile_with_entrypoint(&first)
             .map_err(|e| rego_error(&e, &self.sources, false))?;
         let names: Vec<&str> = entries.iter().map(|(_, _, n)| n.as_str()).collect();
+        // Rule heads with bracketed keys compile but evaluate wrongly on the VM (see
+        // rvm_gaps); compiling still runs, for its unknown-function check.
+        let vm_gap = self
+            .sources
+            .iter()
+            .filter(|s| s.is_rego() && !s.is_test())
+            .any(|s| rvm_gaps::first_bracketed_rule_head(&s.text).is_some());
         match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &names) {
+            Ok(_) if vm_gap => Ok(None),
             Ok(program) => Ok(Some(program)),
             Err(e) => {
                 let text = format!("{e:#}");
