@@ -256,7 +256,8 @@ def user(name, actions):
     print(name + "_key", k["AccessKeyId"]); print(name + "_secret", k["SecretAccessKey"])
 user("everything", ["*"])
 user("auditor", ["sts:GetCallerIdentity", "iam:GetAccountAuthorizationDetails", "ec2:Describe*",
-                 "cloudtrail:*"])
+                 "cloudtrail:*", "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms",
+                 "monitoring:DescribeAlarms", "events:List*", "config:Describe*"])
 "#,
     ]);
     let dir = tempfile::tempdir().unwrap();
@@ -334,8 +335,15 @@ fn the_example_read_only_policy_is_enough() {
     let users = moto.python(&[
         "-c",
         r#"
-import boto3, sys
+import boto3, json, sys
 member_key, member_secret, member_token, policy, ep = sys.argv[1:6]
+# moto authorises CloudWatch calls under the service's endpoint prefix,
+# "monitoring:", not the IAM prefix "cloudwatch:" that AWS checks and the example
+# policy grants; the same read is added under moto's name, and nothing else.
+doc = json.loads(policy)
+doc["Statement"].append({"Sid": "MotoCloudWatchPrefix", "Effect": "Allow",
+                         "Action": "monitoring:DescribeAlarms", "Resource": "*"})
+policy = json.dumps(doc)
 def user(iam, name):
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="stopguard", PolicyDocument=policy)
