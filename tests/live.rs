@@ -27,146 +27,34 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[path = "support/moto.rs"]
+mod moto;
+
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{json, root, Run};
+use moto::{aws_env, findings, free_port, run, venv, Moto};
 
-fn venv() -> PathBuf {
-    root().join(".venv-moto/bin")
-}
-
-fn require_venv() -> PathBuf {
-    let bin = venv();
+/// Runs tests/moto/seed.py, which also writes the AWS CLI's view of the account
+/// into `exports` when given; returns its `name value` lines.
+fn seed_with(moto: &Moto, exports: Option<&Path>) -> Vec<(String, String)> {
+    let out = aws_env(Command::new(venv().join("python")))
+        .arg(root().join("tests/moto/seed.py"))
+        .arg(&moto.endpoint)
+        .args(exports.map(|p| p.as_os_str()))
+        .output()
+        .expect("run seed.py");
     assert!(
-        bin.join("moto_server").is_file() && bin.join("python").is_file(),
-        "moto is not installed: run `scripts/moto.sh setup` (it creates .venv-moto/ from PyPI; \
-         `.ci/run` does this first). The live-collection tests cannot run without it."
+        out.status.success(),
+        "seeding moto failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    bin
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// A moto server on a random loopback port, stopped when dropped.
-struct Moto {
-    child: Child,
-    endpoint: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        Moto::start_with(&[])
-    }
-
-    fn start_with(env: &[(&str, &str)]) -> Moto {
-        let bin = require_venv();
-        let port = free_port();
-        let child = Command::new(bin.join("moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let mut moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server exited: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    /// Runs tests/moto/seed.py, which also writes the AWS CLI's view of the
-    /// account into `exports` when given; returns its `name value` lines.
-    fn seed_with(&self, exports: Option<&Path>) -> Vec<(String, String)> {
-        let out = aws_env(Command::new(venv().join("python")))
-            .arg(root().join("tests/moto/seed.py"))
-            .arg(&self.endpoint)
-            .args(exports.map(|p| p.as_os_str()))
-            .output()
-            .expect("run seed.py");
-        assert!(
-            out.status.success(),
-            "seeding moto failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Dummy credentials, and nothing from the developer's own AWS set-up.
-fn aws_env(mut cmd: Command) -> Command {
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/stopguard-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/stopguard-test/credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL");
-    cmd
-}
-
-fn run(args: &[&str], env: impl FnOnce(Command) -> Command) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stopguard"));
-    cmd.args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    let out = env(cmd).output().expect("run stopguard");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn findings(report: &str) -> Vec<(String, String)> {
-    let doc = json(report);
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["resource"].as_str().unwrap_or_default().to_string(),
-            )
-        })
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
 }
 
@@ -199,7 +87,7 @@ fn snapshot(moto: &Moto, out: &Path, extra: &[&str]) -> Run {
 fn snapshot_of_moto_then_check_reports_what_was_seeded() {
     let moto = Moto::start();
     let exports = tmp();
-    let seeded = moto.seed_with(Some(exports.path()));
+    let seeded = seed_with(&moto, Some(exports.path()));
     let id = |name: &str| {
         seeded
             .iter()

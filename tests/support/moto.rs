@@ -1,4 +1,4 @@
-//! moto's server for the live tests that came after tests/live.rs (Organizations,
+//! moto's server for the live tests (tests/live.rs, Organizations,
 //! throttling, pagination): start on a random loopback port, stop when dropped,
 //! run seed scripts, run the binary with dummy credentials. Same conventions as
 //! tests/live.rs; these tests FAIL (never pass silently) without `.venv-moto/`.
