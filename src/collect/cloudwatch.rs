@@ -6,7 +6,7 @@ use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudwatch::types::{self as t, AlarmType};
 use aws_sdk_cloudwatch::Client;
 
-use super::{classify, Ctx};
+use super::Ctx;
 use crate::monitoring as m;
 
 pub fn client(config: &SdkConfig, region: &str) -> Client {
@@ -77,21 +77,18 @@ fn composite_alarm(a: &t::CompositeAlarm, region: &str) -> m::CompositeAlarm {
 pub async fn alarms(client: Client, region: String, ctx: Arc<Ctx>) -> m::CloudWatch {
     ctx.progress
         .step("cloudwatch", Some(&region), "DescribeAlarms");
-    let mut pages = client
+    let pages = client
         .describe_alarms()
         .alarm_types(AlarmType::MetricAlarm)
         .alarm_types(AlarmType::CompositeAlarm)
         .into_paginator()
         .send();
     let mut out = m::CloudWatch::default();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(page)) => {
+    let read = ctx
+        .all_pages(
+            ("cloudwatch", "DescribeAlarms", Some(&region)),
+            pages,
+            |page| {
                 out.metric_alarms.extend(
                     page.metric_alarms()
                         .iter()
@@ -102,17 +99,11 @@ pub async fn alarms(client: Client, region: String, ctx: Arc<Ctx>) -> m::CloudWa
                         .iter()
                         .map(|a| composite_alarm(a, &region)),
                 );
-            }
-            Some(Err(e)) => {
-                ctx.gap(
-                    "cloudwatch",
-                    "DescribeAlarms",
-                    Some(&region),
-                    classify(&e).message().to_string(),
-                );
-                return m::CloudWatch::default();
-            }
-        }
+            },
+        )
+        .await;
+    if !read {
+        return m::CloudWatch::default();
     }
     ctx.progress.done(
         "cloudwatch",

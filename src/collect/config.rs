@@ -87,42 +87,32 @@ pub async fn collect(client: Client, region: String, ctx: Arc<Ctx>) -> m::Config
             classify(&e).message().to_string(),
         ),
     }
-    let mut pages = client.describe_config_rules().into_paginator().send();
+    let pages = client.describe_config_rules().into_paginator().send();
     let mut rules = Vec::new();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => {
-                out.rules = rules;
-                break;
-            }
-            Some(Ok(page)) => rules.extend(page.config_rules().iter().map(|r| m::ConfigRule {
-                name: r.config_rule_name().unwrap_or_default().to_string(),
-                arn: r.config_rule_arn().unwrap_or_default().to_string(),
-                state: r.config_rule_state().map(|s| s.as_str().to_string()),
-                scope: r.scope().map(|s| m::RuleScope {
-                    resource_types: s.compliance_resource_types().to_vec(),
-                }),
-                source: r.source().map(|s| m::RuleSource {
-                    owner: s.owner().as_str().to_string(),
-                    source_identifier: s.source_identifier().map(str::to_string),
-                }),
-                region: Some(region.clone()),
-                file: None,
-            })),
-            Some(Err(e)) => {
-                ctx.gap(
-                    "config",
-                    "DescribeConfigRules",
-                    Some(&region),
-                    classify(&e).message().to_string(),
-                );
-                break;
-            }
-        }
+    let read = ctx
+        .all_pages(
+            ("config", "DescribeConfigRules", Some(&region)),
+            pages,
+            |page| {
+                rules.extend(page.config_rules().iter().map(|r| m::ConfigRule {
+                    name: r.config_rule_name().unwrap_or_default().to_string(),
+                    arn: r.config_rule_arn().unwrap_or_default().to_string(),
+                    state: r.config_rule_state().map(|s| s.as_str().to_string()),
+                    scope: r.scope().map(|s| m::RuleScope {
+                        resource_types: s.compliance_resource_types().to_vec(),
+                    }),
+                    source: r.source().map(|s| m::RuleSource {
+                        owner: s.owner().as_str().to_string(),
+                        source_identifier: s.source_identifier().map(str::to_string),
+                    }),
+                    region: Some(region.clone()),
+                    file: None,
+                }))
+            },
+        )
+        .await;
+    if read {
+        out.rules = rules;
     }
     ctx.progress.done(
         "config",

@@ -52,30 +52,23 @@ pub async fn security_groups(
 ) -> Vec<model::SecurityGroup> {
     ctx.progress
         .step("ec2", Some(&region), "DescribeSecurityGroups");
-    let mut pages = client.describe_security_groups().into_paginator().send();
+    let pages = client.describe_security_groups().into_paginator().send();
     let mut out = Vec::new();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(page)) => out.extend(
-                page.security_groups()
-                    .iter()
-                    .map(|g| security_group(g, &region)),
-            ),
-            Some(Err(e)) => {
-                ctx.gap(
-                    "ec2",
-                    "DescribeSecurityGroups",
-                    Some(&region),
-                    classify(&e).message().to_string(),
+    let read = ctx
+        .all_pages(
+            ("ec2", "DescribeSecurityGroups", Some(&region)),
+            pages,
+            |page| {
+                out.extend(
+                    page.security_groups()
+                        .iter()
+                        .map(|g| security_group(g, &region)),
                 );
-                return Vec::new();
-            }
-        }
+            },
+        )
+        .await;
+    if !read {
+        return Vec::new();
     }
     ctx.progress
         .done("ec2", &region, &format!("{} security groups", out.len()));

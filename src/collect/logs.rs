@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::{classify, Ctx};
+use super::Ctx;
 use crate::monitoring as m;
 
 pub fn client(config: &SdkConfig, region: &str) -> Client {
@@ -18,42 +18,35 @@ pub fn client(config: &SdkConfig, region: &str) -> Client {
 pub async fn metric_filters(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<m::MetricFilter> {
     ctx.progress
         .step("logs", Some(&region), "DescribeMetricFilters");
-    let mut pages = client.describe_metric_filters().into_paginator().send();
+    let pages = client.describe_metric_filters().into_paginator().send();
     let mut out = Vec::new();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(page)) => out.extend(page.metric_filters().iter().map(|f| {
-                m::MetricFilter {
-                    name: f.filter_name().unwrap_or_default().to_string(),
-                    pattern: f.filter_pattern().unwrap_or_default().to_string(),
-                    log_group: f.log_group_name().unwrap_or_default().to_string(),
-                    transformations: f
-                        .metric_transformations()
-                        .iter()
-                        .map(|t| m::MetricTransformation {
-                            metric_name: t.metric_name().to_string(),
-                            namespace: t.metric_namespace().to_string(),
-                        })
-                        .collect(),
-                    region: Some(region.clone()),
-                    file: None,
-                }
-            })),
-            Some(Err(e)) => {
-                ctx.gap(
-                    "logs",
-                    "DescribeMetricFilters",
-                    Some(&region),
-                    classify(&e).message().to_string(),
-                );
-                return Vec::new();
-            }
-        }
+    let read = ctx
+        .all_pages(
+            ("logs", "DescribeMetricFilters", Some(&region)),
+            pages,
+            |page| {
+                out.extend(page.metric_filters().iter().map(|f| {
+                    m::MetricFilter {
+                        name: f.filter_name().unwrap_or_default().to_string(),
+                        pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                        log_group: f.log_group_name().unwrap_or_default().to_string(),
+                        transformations: f
+                            .metric_transformations()
+                            .iter()
+                            .map(|t| m::MetricTransformation {
+                                metric_name: t.metric_name().to_string(),
+                                namespace: t.metric_namespace().to_string(),
+                            })
+                            .collect(),
+                        region: Some(region.clone()),
+                        file: None,
+                    }
+                }))
+            },
+        )
+        .await;
+    if !read {
+        return Vec::new();
     }
     ctx.progress
         .done("logs", &region, &format!("{} metric filters", out.len()));

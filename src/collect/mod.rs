@@ -89,6 +89,37 @@ impl Ctx {
             });
         }
     }
+    /// Follows every page of a paginated call, each request under a concurrency
+    /// permit, and hands each page to `each`. An error records the call's gap
+    /// (`service`, `api`, `region`) and returns false: the caller then drops what
+    /// it had, since a partial list would read as the whole.
+    pub async fn all_pages<O, E>(
+        &self,
+        (service, api, region): (&str, &str, Option<&str>),
+        mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+            std::result::Result<O, SdkError<E, aws_sdk_sts::config::http::HttpResponse>>,
+        >,
+        mut each: impl FnMut(O),
+    ) -> bool
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        loop {
+            let page = {
+                let _permit = self.permit().await;
+                pages.next().await
+            };
+            match page {
+                None => return true,
+                Some(Ok(page)) => each(page),
+                Some(Err(e)) => {
+                    self.gap(service, api, region, classify(&e).message().to_string());
+                    return false;
+                }
+            }
+        }
+    }
+
     pub async fn permit(&self) -> tokio::sync::OwnedSemaphorePermit {
         // The semaphore is never closed, so acquiring cannot fail; should it
         // ever, an unbounded call is still correct, only less polite.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
 
-use super::{classify, Ctx};
+use super::Ctx;
 use crate::monitoring as m;
 
 fn s(v: Option<&str>) -> String {
@@ -14,16 +14,11 @@ fn s(v: Option<&str>) -> String {
 
 pub async fn flow_logs(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<m::FlowLog> {
     ctx.progress.step("ec2", Some(&region), "DescribeFlowLogs");
-    let mut pages = client.describe_flow_logs().into_paginator().send();
+    let pages = client.describe_flow_logs().into_paginator().send();
     let mut out = Vec::new();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(page)) => out.extend(page.flow_logs().iter().map(|f| m::FlowLog {
+    let read = ctx
+        .all_pages(("ec2", "DescribeFlowLogs", Some(&region)), pages, |page| {
+            out.extend(page.flow_logs().iter().map(|f| m::FlowLog {
                 id: s(f.flow_log_id()),
                 resource_id: s(f.resource_id()),
                 status: f.flow_log_status().map(str::to_string),
@@ -32,17 +27,11 @@ pub async fn flow_logs(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<m::
                 deliver_status: f.deliver_logs_status().map(str::to_string),
                 region: Some(region.clone()),
                 file: None,
-            })),
-            Some(Err(e)) => {
-                ctx.gap(
-                    "ec2",
-                    "DescribeFlowLogs",
-                    Some(&region),
-                    classify(&e).message().to_string(),
-                );
-                return Vec::new();
-            }
-        }
+            }));
+        })
+        .await;
+    if !read {
+        return Vec::new();
     }
     out
 }
@@ -50,61 +39,54 @@ pub async fn flow_logs(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<m::
 pub async fn network_acls(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<m::NetworkAcl> {
     ctx.progress
         .step("ec2", Some(&region), "DescribeNetworkAcls");
-    let mut pages = client.describe_network_acls().into_paginator().send();
+    let pages = client.describe_network_acls().into_paginator().send();
     let mut out = Vec::new();
-    loop {
-        let page = {
-            let _permit = ctx.permit().await;
-            pages.next().await
-        };
-        match page {
-            None => break,
-            Some(Ok(page)) => out.extend(page.network_acls().iter().map(|a| {
-                m::NetworkAcl {
-                    id: s(a.network_acl_id()),
-                    vpc_id: a.vpc_id().map(str::to_string),
-                    is_default: a.is_default().unwrap_or(false),
-                    entries: a
-                        .entries()
-                        .iter()
-                        .map(|e| m::AclEntry {
-                            rule_number: e.rule_number().map(i64::from).unwrap_or_default(),
-                            protocol: s(e.protocol()),
-                            action: e
-                                .rule_action()
-                                .map(|r| r.as_str().to_string())
-                                .unwrap_or_default(),
-                            egress: e.egress().unwrap_or(false),
-                            cidr: e.cidr_block().map(str::to_string),
-                            ipv6_cidr: e.ipv6_cidr_block().map(str::to_string),
-                            port_range: e.port_range().map(|p| m::PortRange {
-                                from: p.from().map(i64::from),
-                                to: p.to().map(i64::from),
-                            }),
-                        })
-                        .collect(),
-                    associations: a
-                        .associations()
-                        .iter()
-                        .map(|x| m::AclAssociation {
-                            subnet_id: s(x.subnet_id()),
-                        })
-                        .collect(),
-                    owner_id: a.owner_id().map(str::to_string),
-                    region: Some(region.clone()),
-                    file: None,
-                }
-            })),
-            Some(Err(e)) => {
-                ctx.gap(
-                    "ec2",
-                    "DescribeNetworkAcls",
-                    Some(&region),
-                    classify(&e).message().to_string(),
-                );
-                return Vec::new();
-            }
-        }
+    let read = ctx
+        .all_pages(
+            ("ec2", "DescribeNetworkAcls", Some(&region)),
+            pages,
+            |page| {
+                out.extend(page.network_acls().iter().map(|a| {
+                    m::NetworkAcl {
+                        id: s(a.network_acl_id()),
+                        vpc_id: a.vpc_id().map(str::to_string),
+                        is_default: a.is_default().unwrap_or(false),
+                        entries: a
+                            .entries()
+                            .iter()
+                            .map(|e| m::AclEntry {
+                                rule_number: e.rule_number().map(i64::from).unwrap_or_default(),
+                                protocol: s(e.protocol()),
+                                action: e
+                                    .rule_action()
+                                    .map(|r| r.as_str().to_string())
+                                    .unwrap_or_default(),
+                                egress: e.egress().unwrap_or(false),
+                                cidr: e.cidr_block().map(str::to_string),
+                                ipv6_cidr: e.ipv6_cidr_block().map(str::to_string),
+                                port_range: e.port_range().map(|p| m::PortRange {
+                                    from: p.from().map(i64::from),
+                                    to: p.to().map(i64::from),
+                                }),
+                            })
+                            .collect(),
+                        associations: a
+                            .associations()
+                            .iter()
+                            .map(|x| m::AclAssociation {
+                                subnet_id: s(x.subnet_id()),
+                            })
+                            .collect(),
+                        owner_id: a.owner_id().map(str::to_string),
+                        region: Some(region.clone()),
+                        file: None,
+                    }
+                }));
+            },
+        )
+        .await;
+    if !read {
+        return Vec::new();
     }
     out
 }
@@ -125,7 +107,7 @@ pub async fn images(
     let mut out = Vec::new();
     // Filter values are capped at 200 per filter.
     for chunk in ids.chunks(200) {
-        let mut pages = client
+        let pages = client
             .describe_images()
             .filters(
                 Filter::builder()
@@ -137,14 +119,9 @@ pub async fn images(
             .include_disabled(true)
             .into_paginator()
             .send();
-        loop {
-            let page = {
-                let _permit = ctx.permit().await;
-                pages.next().await
-            };
-            match page {
-                None => break,
-                Some(Ok(page)) => out.extend(page.images().iter().map(|i| m::Image {
+        let read = ctx
+            .all_pages(("ec2", "DescribeImages", Some(&region)), pages, |page| {
+                out.extend(page.images().iter().map(|i| m::Image {
                     id: s(i.image_id()),
                     name: i.name().map(str::to_string),
                     creation_date: i.creation_date().map(str::to_string),
@@ -154,17 +131,11 @@ pub async fn images(
                     public: i.public(),
                     region: Some(region.clone()),
                     file: None,
-                })),
-                Some(Err(e)) => {
-                    ctx.gap(
-                        "ec2",
-                        "DescribeImages",
-                        Some(&region),
-                        classify(&e).message().to_string(),
-                    );
-                    return Vec::new();
-                }
-            }
+                }));
+            })
+            .await;
+        if !read {
+            return Vec::new();
         }
     }
     out
