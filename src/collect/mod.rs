@@ -80,17 +80,10 @@ impl Ctx {
             });
         }
     }
-    pub async fn permit(&self) -> tokio::sync::OwnedSemaphorePermit {
-        // The semaphore is never closed, so acquiring cannot fail; should it
-        // ever, an unbounded call is still correct, only less polite.
-        match self.limit.clone().acquire_owned().await {
-            Ok(p) => p,
-            Err(_) => {
-                let s = Arc::new(Semaphore::new(1));
-                #[allow(clippy::expect_used)]
-                s.acquire_owned().await.expect("fresh semaphore")
-            }
-        }
+    /// A slot in the concurrency limit, held while one request is in flight.
+    /// (The semaphore is never closed, so this is always Some.)
+    pub async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.limit.clone().acquire_owned().await.ok()
     }
 }
 
@@ -362,14 +355,18 @@ async fn collect_regions(config: &SdkConfig, regions: &[String], ctx: Arc<Ctx>) 
     let mut trails = tokio::task::JoinSet::new();
     for region in regions {
         let ec2 = ec2::client(config, region);
-        let ct = cloudtrail::client(config, region);
         sgs.spawn(ec2::security_groups(
             ec2.clone(),
             region.clone(),
             ctx.clone(),
         ));
         instances.spawn(ec2::instances(ec2, region.clone(), ctx.clone()));
-        trails.spawn(cloudtrail::trails(ct, region.clone(), ctx.clone()));
+        trails.spawn(cloudtrail::trails(
+            config.clone(),
+            region.clone(),
+            regions.to_vec(),
+            ctx.clone(),
+        ));
     }
     let mut out = Regional::default();
     while let Some(r) = sgs.join_next().await {
