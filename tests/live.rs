@@ -330,6 +330,34 @@ fn snapshot_of_moto_then_check_reports_what_was_seeded() {
     a.sort();
     c.sort();
     assert_eq!(a, c);
+
+    // Only eu-west-1: the multi-region trail homed in us-east-1 is still read
+    // (through its ARN), with its status, and counted once.
+    let eu = dir.path().join("eu.json");
+    let eu_path = eu.display().to_string();
+    let r = run(
+        &[
+            "snapshot",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "eu-west-1",
+            "--out",
+            &eu_path,
+        ],
+        aws_env,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc = json(&std::fs::read_to_string(&eu).unwrap());
+    let trails = doc["account"]["cloudtrail"]["trails"].as_array().unwrap();
+    let names: Vec<_> = trails.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let org = trails
+        .iter()
+        .find(|t| t["name"] == "org-trail")
+        .expect("org-trail seen from eu-west-1");
+    assert_eq!(org["home_region"], "us-east-1");
+    assert_eq!(org["status"]["is_logging"], false);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! CloudTrail, per region: trails, their status and their event selectors.
 //!
 //! `DescribeTrails` lists a multi-region trail in every region ("shadow"
-//! trails); status and selectors are read once, in the trail's home region, and
-//! the trail is kept once (by ARN).
+//! trails); status and selectors are read once, in the trail's home region when
+//! that region is collected (else from each region that lists it, still
+//! asking the home region's endpoint), and the trail is kept once (by ARN).
 use std::sync::Arc;
 
 use aws_config::{Region, SdkConfig};
@@ -23,7 +24,16 @@ fn s(v: Option<&str>) -> String {
     v.unwrap_or_default().to_string()
 }
 
-pub async fn trails(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<model::Trail> {
+/// `collected` is every region being read: a multi-region trail whose home
+/// region is not among them is read here, through its ARN, so that
+/// `--regions eu-west-1` still sees the organisation's trail homed elsewhere.
+pub async fn trails(
+    config: SdkConfig,
+    region: String,
+    collected: Vec<String>,
+    ctx: Arc<Ctx>,
+) -> Vec<model::Trail> {
+    let client = self::client(&config, &region);
     ctx.progress
         .step("cloudtrail", Some(&region), "DescribeTrails");
     let listed = {
@@ -49,10 +59,17 @@ pub async fn trails(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<model:
     let mut out = Vec::new();
     for tr in listed.trail_list() {
         let home = tr.home_region().unwrap_or(&region);
-        if home != region {
-            continue; // read in its home region
+        if home != region && collected.iter().any(|r| r == home) {
+            continue; // read in its home region, which is collected too
         }
         let mut trail = trail(tr, &region);
+        // Status and selectors are asked of the trail's home region: moto (and
+        // possibly AWS) does not answer GetEventSelectors for a shadow trail.
+        let client = if home == region {
+            client.clone()
+        } else {
+            self::client(&config, home)
+        };
         let key = if trail.arn.is_empty() {
             trail.name.clone()
         } else {
@@ -112,11 +129,8 @@ pub async fn trails(client: Client, region: String, ctx: Arc<Ctx>) -> Vec<model:
         }
         out.push(trail);
     }
-    ctx.progress.done(
-        "cloudtrail",
-        &region,
-        &format!("{} trails homed here", out.len()),
-    );
+    ctx.progress
+        .done("cloudtrail", &region, &format!("{} trails", out.len()));
     out
 }
 

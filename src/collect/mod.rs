@@ -120,17 +120,10 @@ impl Ctx {
         }
     }
 
-    pub async fn permit(&self) -> tokio::sync::OwnedSemaphorePermit {
-        // The semaphore is never closed, so acquiring cannot fail; should it
-        // ever, an unbounded call is still correct, only less polite.
-        match self.limit.clone().acquire_owned().await {
-            Ok(p) => p,
-            Err(_) => {
-                let s = Arc::new(Semaphore::new(1));
-                #[allow(clippy::expect_used)]
-                s.acquire_owned().await.expect("fresh semaphore")
-            }
-        }
+    /// A slot in the concurrency limit, held while one request is in flight.
+    /// (The semaphore is never closed, so this is always Some.)
+    pub async fn permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.limit.clone().acquire_owned().await.ok()
     }
 }
 
@@ -468,7 +461,6 @@ async fn collect_regions(config: &SdkConfig, regions: &[String], ctx: Arc<Ctx>) 
     for region in regions {
         let ec2 = ec2::client(config, region);
         ec2_clients.insert(region.clone(), ec2.clone());
-        let ct = cloudtrail::client(config, region);
         flow_logs.spawn(vpc::flow_logs(ec2.clone(), region.clone(), ctx.clone()));
         acls.spawn(vpc::network_acls(ec2.clone(), region.clone(), ctx.clone()));
         filters.spawn(logs::metric_filters(
@@ -497,7 +489,12 @@ async fn collect_regions(config: &SdkConfig, regions: &[String], ctx: Arc<Ctx>) 
             ctx.clone(),
         ));
         instances.spawn(ec2::instances(ec2, region.clone(), ctx.clone()));
-        trails.spawn(cloudtrail::trails(ct, region.clone(), ctx.clone()));
+        trails.spawn(cloudtrail::trails(
+            config.clone(),
+            region.clone(),
+            regions.to_vec(),
+            ctx.clone(),
+        ));
     }
     let mut out = Regional::default();
     while let Some(r) = sgs.join_next().await {
