@@ -415,17 +415,6 @@ fn snapshot_round_trip_keeps_the_new_kinds() {
     assert_eq!(from_snap, direct);
 }
 
-fn strip_files(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.remove("file");
-            m.values_mut().for_each(strip_files);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_files),
-        _ => {}
-    }
-}
-
 /// Every call the collector can record a gap for is in the read-only audit
 /// policy the README points to (and so in its permission table).
 #[test]

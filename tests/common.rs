@@ -57,3 +57,15 @@ pub fn stopguard_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
 }
+
+/// Removes every `file` key, so inputs read from different files compare equal.
+pub fn strip_files(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("file");
+            m.values_mut().for_each(strip_files);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_files),
+        _ => {}
+    }
+}

@@ -172,17 +172,6 @@ fn snapshot_round_trip_keeps_the_input() {
     assert_eq!(from_snap, direct);
 }
 
-fn strip_files(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            m.remove("file");
-            m.values_mut().for_each(strip_files);
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_files),
-        _ => {}
-    }
-}
-
 fn expect_error(args: &[&str], needles: &[&str]) {
     let r = stopguard(args);
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);

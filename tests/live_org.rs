@@ -43,14 +43,7 @@ fn scps_read_from_organizations_change_who_can_check_and_audit() {
     let member = value(&seeded, "member");
     let dir = tempfile::tempdir().unwrap();
     // A profile `org` for the management account (moto's default account).
-    let config = dir.path().join("config");
-    let credentials = dir.path().join("credentials");
-    std::fs::write(&config, "[profile org]\nregion = us-east-1\n").unwrap();
-    std::fs::write(
-        &credentials,
-        "[org]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )
-    .unwrap();
+    let (config, credentials) = moto::org_profile(dir.path());
     let as_member = |c: Command| {
         let mut c = aws_env(c);
         c.env("AWS_ACCESS_KEY_ID", value(&seeded, "access_key"))

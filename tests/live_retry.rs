@@ -209,14 +209,7 @@ fn organizations_pages_and_throttling() {
         .display()
         .to_string()]);
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config");
-    let credentials = dir.path().join("credentials");
-    std::fs::write(&config, "[profile org]\nregion = us-east-1\n").unwrap();
-    std::fs::write(
-        &credentials,
-        "[org]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
-    )
-    .unwrap();
+    let (config, credentials) = moto::org_profile(dir.path());
     let take = |endpoint: &str, name: &str| {
         let file = dir.path().join(name).display().to_string();
         let r = run(

@@ -169,3 +169,18 @@ pub fn findings(report: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// An AWS config and credentials file in `dir` with a profile `org` holding the
+/// management account's dummy credentials (moto's default account), for
+/// `--org-profile org`. Returns (config, credentials).
+pub fn org_profile(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let config = dir.join("config");
+    let credentials = dir.join("credentials");
+    std::fs::write(&config, "[profile org]\nregion = us-east-1\n").unwrap();
+    std::fs::write(
+        &credentials,
+        "[org]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    (config, credentials)
+}
