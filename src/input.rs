@@ -14,6 +14,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The action the built-in pack is about.
 pub const STOP_ACTION: &str = "ec2:StopInstances";
 
+/// Every action [`analyse`] evaluates identity policies for: the stop action, and
+/// role assumption for the chains that reach it. The input holds no policy
+/// statements of its own (only the analysis of them), so a statement that applies
+/// to neither can change nothing in it, and `check` leaves such statements out
+/// while loading ([`crate::load::Options::statements_for`]).
+pub const ANALYSED_ACTIONS: &[&str] = &[STOP_ACTION, crate::iam::access::ASSUME_ROLE];
+
 /// The IAM analysis that goes into the input: computed once, in Rust, because it is
 /// the expensive part and because `who-can` needs exactly the same answer.
 pub struct IamFacts {

@@ -248,3 +248,124 @@ fn several_bad_files_are_reported_together() {
         r.stderr
     );
 }
+
+/// `check` leaves out, while loading, the IAM statements that apply neither to
+/// ec2:StopInstances nor to sts:AssumeRole (most of a large export). What its
+/// policies see must be exactly the analysis of the whole export, as `stopguard
+/// input` (which keeps every statement) builds it: the same principals, grants,
+/// role chains and statement indexes as written.
+#[test]
+fn check_sees_the_same_iam_analysis_as_the_unpruned_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = serde_json::json!({
+        "UserDetailList": [
+            {"UserName": "alice", "UserId": "AIDAALICE", "Path": "/",
+             "Arn": "arn:aws:iam::123456789012:user/alice", "GroupList": [],
+             "AttachedManagedPolicies": [],
+             "UserPolicyList": [{"PolicyName": "mixed", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                    {"Effect": "Deny", "Action": ["logs:*"], "Resource": "*"},
+                    {"Sid": "Third", "Effect": "Allow", "Action": "ec2:Stop*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "ec2:StopInstances", "Resource": "*",
+                     "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+                ]}}]},
+            {"UserName": "bob", "UserId": "AIDABOB", "Path": "/",
+             "Arn": "arn:aws:iam::123456789012:user/bob", "GroupList": [],
+             "AttachedManagedPolicies": [],
+             "UserPolicyList": [{"PolicyName": "hop", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "dynamodb:Query", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "sts:AssumeRole",
+                     "Resource": "arn:aws:iam::123456789012:role/ops"}
+                ]}}]},
+            {"UserName": "carol", "UserId": "AIDACAROL", "Path": "/",
+             "Arn": "arn:aws:iam::123456789012:user/carol", "GroupList": [],
+             "AttachedManagedPolicies": [],
+             "UserPolicyList": [{"PolicyName": "all-but-iam", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+                    {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}
+                ]}}]}
+        ],
+        "GroupDetailList": [],
+        "RoleDetailList": [
+            {"RoleName": "ops", "RoleId": "AROAOPS", "Path": "/",
+             "Arn": "arn:aws:iam::123456789012:role/ops",
+             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                 "Action": "sts:AssumeRoleWithWebIdentity"},
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                 "Action": "sts:AssumeRole"}
+             ]},
+             "RolePolicyList": [], "Tags": [],
+             "AttachedManagedPolicies": [{"PolicyName": "ops-stop",
+                "PolicyArn": "arn:aws:iam::123456789012:policy/ops-stop"}]}
+        ],
+        "Policies": [
+            {"PolicyName": "ops-stop", "PolicyId": "ANPAOPS", "Path": "/",
+             "Arn": "arn:aws:iam::123456789012:policy/ops-stop",
+             "DefaultVersionId": "v2", "AttachmentCount": 1, "IsAttachable": true,
+             "PolicyVersionList": [
+                {"VersionId": "v2", "IsDefaultVersion": true, "Document": {
+                    "Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": "*"},
+                        {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"},
+                        {"Effect": "Allow", "Action": ["ec2:DescribeInstances", "ec2:StopInstances"],
+                         "Resource": "arn:aws:ec2:*:123456789012:instance/*"}
+                    ]}},
+                {"VersionId": "v1", "IsDefaultVersion": false, "Document": {
+                    "Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "*", "Resource": "*"}
+                    ]}}
+             ]}
+        ]
+    });
+    let file = dir.path().join("iam.json");
+    std::fs::write(&file, export.to_string()).unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    std::fs::write(
+        policies.join("dump.rego"),
+        "# METADATA\n# title: dump\n# custom:\n#   id: DUMP-1\n#   severity: low\n#   remediation: none\npackage custom.dump\n\nimport rego.v1\n\ndeny contains {\"msg\": \"analysis\", \"resource\": \"iam\", \"details\": {\"access\": input.iam.stop_access, \"statements\": input.iam.stop_statements}} if true\n",
+    )
+    .unwrap();
+    for inputs in [
+        vec![file.to_str().unwrap().to_string()],
+        vec![root().join("examples/account").display().to_string()],
+    ] {
+        let whole = input_of(&inputs.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut args = vec![
+            "check",
+            "--no-builtin",
+            "--policy",
+            policies.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend(inputs.iter().map(String::as_str));
+        let r = stopguard(&args);
+        assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+        let report = json(&r.stdout);
+        let details = &report["findings"][0]["details"];
+        assert!(
+            !whole["iam"]["stop_access"].as_array().unwrap().is_empty(),
+            "the fixture should grant the stop action to someone"
+        );
+        assert_eq!(details["access"], whole["iam"]["stop_access"], "{inputs:?}");
+        assert_eq!(
+            details["statements"], whole["iam"]["stop_statements"],
+            "{inputs:?}"
+        );
+    }
+    // The statements left out are really left out of nothing: alice's grant is the
+    // third statement as written, bob reaches the stop action through the role.
+    let whole = input_of(&[file.to_str().unwrap()]);
+    let access = whole["iam"]["stop_access"].as_array().unwrap();
+    let alice = access.iter().find(|a| a["name"] == "alice").unwrap();
+    assert_eq!(alice["grants"][0]["statement_index"], 2);
+    assert_eq!(alice["denials"][0]["statement_index"], 3);
+    let bob = access.iter().find(|a| a["name"] == "bob").unwrap();
+    assert_eq!(bob["via"][1], "arn:aws:iam::123456789012:role/ops");
+    assert!(access.iter().any(|a| a["name"] == "carol"));
+}

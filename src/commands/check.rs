@@ -65,7 +65,9 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
     let mut engine = super::load_engine(policy_args)?;
     timer.lap("load policies");
     let per_file = engine.has_per_file_policies();
-    let (loaded, scps) = super::load_account_deferred(input_args, per_file)?;
+    // The input carries only the analysis of IAM statements, never the statements.
+    let (loaded, scps) =
+        super::load_account_deferred(input_args, per_file, Some(input::ANALYSED_ACTIONS))?;
     let (account, raws) = (loaded.account, loaded.raws);
     timer.lap("load inputs");
     let inputs = input_args

@@ -40,7 +40,7 @@ pub fn load_account_with(
     args: &InputArgs,
     raw_documents: bool,
 ) -> Result<(Account, load::RawDocuments, Vec<ScpLevel>)> {
-    let (loaded, scps) = load_account_deferred(args, raw_documents)?;
+    let (loaded, scps) = load_account_deferred(args, raw_documents, None)?;
     match Error::collect(loaded.deferred) {
         Some(e) => Err(e),
         None => Ok((loaded.account, loaded.raws, scps)),
@@ -49,9 +49,12 @@ pub fn load_account_with(
 
 /// As [`load_account_with`], but errors in CloudTrail log files are returned in
 /// `deferred` rather than ending the load, so `check` can judge the rest first.
+/// `statements_for` leaves out IAM statements that apply to none of those actions
+/// (see [`load::Options::statements_for`]).
 pub fn load_account_deferred(
     args: &InputArgs,
     raw_documents: bool,
+    statements_for: Option<&'static [&'static str]>,
 ) -> Result<(load::Loaded, Vec<ScpLevel>)> {
     if let (Some(since), Some(until)) = (args.since, args.until) {
         if since > until {
@@ -63,6 +66,7 @@ pub fn load_account_deferred(
             since: args.since,
             until: args.until,
         },
+        statements_for,
     };
     let loaded = load::load_paths_opts(&args.inputs, &limits(args), raw_documents, &options)?;
     let scps = args

@@ -68,6 +68,10 @@ const PARALLEL_ABOVE: usize = 2000;
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
+/// The action role chains are built on: besides the action asked about, the only
+/// one [`Analyzer::who_can`] evaluates identity policies for.
+pub const ASSUME_ROLE: &str = "sts:AssumeRole";
+
 /// What a role's trust policy says about who may assume it. Delegation to the
 /// account (`arn:aws:iam::ACCOUNT:root`, the bare account id, or `*`) admits any
 /// principal of the account whose own policies allow `sts:AssumeRole` on the role;
@@ -88,7 +92,7 @@ impl<'t> TrustInfo<'t> {
             named: Vec::new(),
         };
         for s in &trust.statements {
-            if eval::action_applies(s, "sts:AssumeRole") == Tri::False {
+            if eval::action_applies(s, ASSUME_ROLE) == Tri::False {
                 continue;
             }
             // NotPrincipal in a trust policy is not supported by AWS for Allow; skip it.
@@ -701,11 +705,13 @@ impl<'a> Analyzer<'a> {
                     let Some(doc) = src.doc() else { continue };
                     for &i in &v.allows {
                         if let Some(s) = doc.statements.get(i) {
+                            let i = doc.written_index(i);
                             grants.push(grant(src, s, i, action, ctx, p.file));
                         }
                     }
                     for &i in &v.denies {
                         if let Some(s) = doc.statements.get(i) {
+                            let i = doc.written_index(i);
                             denials.push(grant(src, s, i, action, ctx, p.file));
                         }
                     }
@@ -831,7 +837,7 @@ impl<'a> Analyzer<'a> {
         }
         let account = self.account.account_id.as_deref().unwrap_or("*");
         let assumers = self.who_can_direct_with(
-            "sts:AssumeRole",
+            ASSUME_ROLE,
             &format!("arn:aws:iam::{account}:role/*"),
             ctx,
             false,
@@ -1243,6 +1249,7 @@ impl<'a> Analyzer<'a> {
             let Some(doc) = src.doc() else { continue };
             for (i, s) in doc.statements.iter().enumerate() {
                 if s.effect == Effect::Allow && eval::action_applies(s, action) != Tri::False {
+                    let i = doc.written_index(i);
                     out.push(grant(src, s, i, action, &ctx, *file));
                 }
             }

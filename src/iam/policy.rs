@@ -62,6 +62,10 @@ pub struct PolicyDocument {
     pub version: Option<String>,
     pub id: Option<String>,
     pub statements: Vec<Statement>,
+    /// When statements were left out at parse time (see [`KeepStatementsFor`]):
+    /// each kept statement's position in the document as written. Empty when
+    /// every statement was kept.
+    pub written_index: Vec<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,14 @@ pub enum DocError {
 }
 
 impl PolicyDocument {
+    /// The position, in the document as written, of the statement at `position` in
+    /// [`Self::statements`]: what findings and source locations name.
+    pub fn written_index(&self, position: usize) -> usize {
+        self.written_index
+            .get(position)
+            .map_or(position, |&i| i as usize)
+    }
+
     /// Parse the text form: JSON, or JSON that was URL-encoded as the IAM API returns it.
     pub fn from_text(text: &str) -> Result<Self, DocError> {
         let trimmed = text.trim_start();
@@ -84,6 +96,46 @@ impl PolicyDocument {
             .map_err(|_| DocError::Encoding)?;
         serde_json::from_str(&decoded).map_err(|e| DocError::Json(e.to_string()))
     }
+}
+
+// ---------------------------------------------------------------------------
+// Leaving statements out while parsing.
+// ---------------------------------------------------------------------------
+
+thread_local! {
+    static KEEP_FOR: std::cell::RefCell<Option<&'static [&'static str]>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, policy documents deserialized on this thread keep only the
+/// statements that may apply to one of `actions` (the action test the evaluator
+/// itself makes, so a statement left out is one that every query about those
+/// actions would skip). `check` asks about two actions of a 100,000-statement
+/// export; holding the other 95% costs most of its memory and, through page
+/// faults, much of its time. Documents record where each kept statement was
+/// written ([`PolicyDocument::written_index`]), so findings name the same one.
+pub struct KeepStatementsFor {
+    previous: Option<&'static [&'static str]>,
+}
+
+impl KeepStatementsFor {
+    pub fn new(actions: &'static [&'static str]) -> Self {
+        let previous = KEEP_FOR.with(|k| k.replace(Some(actions)));
+        KeepStatementsFor { previous }
+    }
+}
+
+impl Drop for KeepStatementsFor {
+    fn drop(&mut self) {
+        KEEP_FOR.with(|k| *k.borrow_mut() = self.previous);
+    }
+}
+
+/// Whether a statement can matter to a query about one of `actions`.
+fn may_apply(s: &Statement, actions: &[&str]) -> bool {
+    actions
+        .iter()
+        .any(|a| super::eval::action_applies(s, a) != super::tri::Tri::False)
 }
 
 // ---------------------------------------------------------------------------
@@ -403,6 +455,22 @@ impl<'de> Deserialize<'de> for PolicyDocument {
                         "Id" => doc.id = Some(map.next_value::<ScalarString>()?.0),
                         "Statement" => {
                             doc.statements = map.next_value::<StatementList>()?.0;
+                            if let Some(actions) = KEEP_FOR.with(|k| *k.borrow()) {
+                                let mut position = 0u32;
+                                let mut written = Vec::new();
+                                doc.statements.retain(|s| {
+                                    let keep = may_apply(s, actions);
+                                    if keep {
+                                        written.push(position);
+                                    }
+                                    position += 1;
+                                    keep
+                                });
+                                if written.len() as u32 != position {
+                                    doc.statements.shrink_to_fit();
+                                    doc.written_index = written;
+                                }
+                            }
                             seen_statement = true;
                         }
                         _ => {
@@ -514,6 +582,34 @@ impl Serialize for PolicyDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_statements_for_leaves_out_the_rest_and_remembers_positions() {
+        let src = r#"{"Statement":[
+            {"Effect":"Allow","Action":"s3:*","Resource":"*"},
+            {"Effect":"Allow","Action":"EC2:stop*","Resource":"*"},
+            {"Effect":"Deny","NotAction":["ec2:*","sts:*"],"Resource":"*"},
+            {"Effect":"Deny","Action":["logs:*","sts:Assume*"],"Resource":"*"},
+            {"Effect":"Allow","Action":"ec2:StartInstances","Resource":"*"}]}"#;
+        let whole: PolicyDocument = serde_json::from_str(src).unwrap();
+        assert_eq!(whole.statements.len(), 5);
+        assert!(whole.written_index.is_empty());
+        let kept: PolicyDocument = {
+            let _keep = KeepStatementsFor::new(&["ec2:StopInstances", "sts:AssumeRole"]);
+            serde_json::from_str(src).unwrap()
+        };
+        // Case-insensitive actions; a NotAction that excludes both goes; a list
+        // with one pattern that matches.
+        let positions: Vec<usize> = (0..kept.statements.len())
+            .map(|i| kept.written_index(i))
+            .collect();
+        assert_eq!(positions, [1, 3]);
+        assert_eq!(kept.statements[0], whole.statements[1]);
+        assert_eq!(kept.statements[1], whole.statements[3]);
+        // The guard is scoped: after it, documents are whole again.
+        let again: PolicyDocument = serde_json::from_str(src).unwrap();
+        assert_eq!(again, whole);
+    }
 
     #[test]
     fn parses_object_string_and_urlencoded_forms_alike() {

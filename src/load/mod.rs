@@ -158,6 +158,11 @@ pub fn load_paths_with(
 pub struct Options {
     /// Only CloudTrail events inside this window are kept (`--since`/`--until`).
     pub window: trail_logs::Window,
+    /// Keep only the IAM statements that may apply to one of these actions (see
+    /// [`crate::iam::policy::KeepStatementsFor`]): for a caller that will ask about
+    /// no others, as `check` does. Policy files (a lone `{"Statement": ...}`) are
+    /// always kept whole.
+    pub statements_for: Option<&'static [&'static str]>,
 }
 
 /// What [`load_paths_opts`] read.
@@ -215,7 +220,12 @@ pub fn load_paths_opts(
             } else {
                 None
             };
-            let doc = parse_any(&raw)?;
+            let doc = {
+                let _keep = options
+                    .statements_for
+                    .map(crate::iam::policy::KeepStatementsFor::new);
+                parse_any(&raw)?
+            };
             let tree = needs_tree(&doc).then(|| located::parse(&raw.text));
             Ok((raw, generic, doc, tree))
         });
@@ -618,6 +628,7 @@ fn add_parsed(
             version: doc.Version.and_then(|v| v.as_str().map(str::to_string)),
             id: doc.Id.and_then(|v| v.as_str().map(str::to_string)),
             statements: statements.0,
+            written_index: vec![],
         };
         let statement_lines = match raw.format {
             Format::Json => spans::json_statement_lines(&raw.text, document.statements.len()),
