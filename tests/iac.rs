@@ -374,7 +374,7 @@ fn truncated_and_mangled_templates_and_plans_never_panic() {
                 let _ = load_texts(vec![RawInput {
                     name: name.into(),
                     format,
-                    text: v,
+                    text: v.into(),
                 }]);
             }
         }

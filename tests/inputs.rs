@@ -323,40 +323,13 @@ fn check_sees_the_same_iam_analysis_as_the_unpruned_input() {
     });
     let file = dir.path().join("iam.json");
     std::fs::write(&file, export.to_string()).unwrap();
-    let policies = dir.path().join("policies");
-    std::fs::create_dir(&policies).unwrap();
-    std::fs::write(
-        policies.join("dump.rego"),
-        "# METADATA\n# title: dump\n# custom:\n#   id: DUMP-1\n#   severity: low\n#   remediation: none\npackage custom.dump\n\nimport rego.v1\n\ndeny contains {\"msg\": \"analysis\", \"resource\": \"iam\", \"details\": {\"access\": input.iam.stop_access, \"statements\": input.iam.stop_statements}} if true\n",
-    )
-    .unwrap();
+    let policies = dump_policy(dir.path());
     for inputs in [
         vec![file.to_str().unwrap().to_string()],
         vec![root().join("examples/account").display().to_string()],
     ] {
         let whole = input_of(&inputs.iter().map(String::as_str).collect::<Vec<_>>());
-        let mut args = vec![
-            "check",
-            "--no-builtin",
-            "--policy",
-            policies.to_str().unwrap(),
-            "--format",
-            "json",
-        ];
-        args.extend(inputs.iter().map(String::as_str));
-        let r = stopguard(&args);
-        assert_eq!(r.code, 1, "stderr: {}", r.stderr);
-        let report = json(&r.stdout);
-        let details = &report["findings"][0]["details"];
-        assert!(
-            !whole["iam"]["stop_access"].as_array().unwrap().is_empty(),
-            "the fixture should grant the stop action to someone"
-        );
-        assert_eq!(details["access"], whole["iam"]["stop_access"], "{inputs:?}");
-        assert_eq!(
-            details["statements"], whole["iam"]["stop_statements"],
-            "{inputs:?}"
-        );
+        assert_check_sees(&policies, &inputs, &whole);
     }
     // The statements left out are really left out of nothing: alice's grant is the
     // third statement as written, bob reaches the stop action through the role.
@@ -368,4 +341,163 @@ fn check_sees_the_same_iam_analysis_as_the_unpruned_input() {
     let bob = access.iter().find(|a| a["name"] == "bob").unwrap();
     assert_eq!(bob["via"][1], "arn:aws:iam::123456789012:role/ops");
     assert!(access.iter().any(|a| a["name"] == "carol"));
+}
+
+/// A policy folder whose one policy reports the IAM analysis it was given.
+fn dump_policy(dir: &std::path::Path) -> std::path::PathBuf {
+    let policies = dir.join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    std::fs::write(
+        policies.join("dump.rego"),
+        "# METADATA\n# title: dump\n# custom:\n#   id: DUMP-1\n#   severity: low\n#   remediation: none\npackage custom.dump\n\nimport rego.v1\n\ndeny contains {\"msg\": \"analysis\", \"resource\": \"iam\", \"details\": {\"access\": input.iam.stop_access, \"statements\": input.iam.stop_statements}} if true\n",
+    )
+    .unwrap();
+    policies
+}
+
+/// `check` with the dump policy reports exactly `whole`'s IAM analysis.
+fn assert_check_sees(policies: &std::path::Path, inputs: &[String], whole: &serde_json::Value) {
+    let mut args = vec![
+        "check",
+        "--no-builtin",
+        "--policy",
+        policies.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend(inputs.iter().map(String::as_str));
+    let r = stopguard(&args);
+    assert_eq!(r.code, 1, "stderr: {}", r.stderr);
+    let report = json(&r.stdout);
+    let details = &report["findings"][0]["details"];
+    assert!(
+        !whole["iam"]["stop_access"].as_array().unwrap().is_empty(),
+        "the input should grant the stop action to someone"
+    );
+    assert_eq!(details["access"], whole["iam"]["stop_access"], "{inputs:?}");
+    assert_eq!(
+        details["statements"], whole["iam"]["stop_statements"],
+        "{inputs:?}"
+    );
+}
+
+/// An export of `users` users and as many roles, each with a few inline statements
+/// (one in five granting the stop action, one in seven a role to assume) and tags:
+/// several MiB of JSON.
+fn large_export(users: usize) -> serde_json::Value {
+    let statements = |i: usize| {
+        let mut s = vec![
+            serde_json::json!({"Sid": format!("Read{i}"), "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [format!("arn:aws:s3:::bucket-{i}"), format!("arn:aws:s3:::bucket-{i}/*")],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}}}),
+            serde_json::json!({"Effect": "Deny", "Action": "logs:DeleteLogGroup", "Resource": "*"}),
+        ];
+        if i % 5 == 0 {
+            s.push(serde_json::json!({"Effect": "Allow", "Action": "ec2:Stop*",
+                "Resource": format!("arn:aws:ec2:*:123456789012:instance/i-{i:08x}")}));
+        }
+        if i % 7 == 0 {
+            s.push(
+                serde_json::json!({"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": format!("arn:aws:iam::123456789012:role/r-{}", i + 1)}),
+            );
+        }
+        serde_json::json!({"Version": "2012-10-17", "Statement": s})
+    };
+    let tags = |i: usize| serde_json::json!([{"Key": "Team", "Value": format!("team-{}", i % 13)}]);
+    let users: Vec<serde_json::Value> = (0..users)
+        .map(|i| serde_json::json!({
+            "UserName": format!("user-{i}"), "UserId": format!("AIDA{i:016}"), "Path": "/",
+            "Arn": format!("arn:aws:iam::123456789012:user/user-{i}"),
+            "GroupList": [], "AttachedManagedPolicies": [], "Tags": tags(i),
+            "UserPolicyList": [{"PolicyName": format!("inline-{i}"), "PolicyDocument": statements(i)}]}))
+        .collect();
+    let roles: Vec<serde_json::Value> = (0..users.len())
+        .map(|i| serde_json::json!({
+            "RoleName": format!("r-{i}"), "RoleId": format!("AROA{i:016}"), "Path": "/",
+            "Arn": format!("arn:aws:iam::123456789012:role/r-{i}"), "Tags": tags(i),
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                 "Action": "sts:AssumeRole"}]},
+            "AttachedManagedPolicies": [],
+            "RolePolicyList": [{"PolicyName": format!("role-inline-{i}"), "PolicyDocument": statements(i + 3)}]}))
+        .collect();
+    serde_json::json!({"UserDetailList": users, "GroupDetailList": [], "RoleDetailList": roles,
+        "Policies": [], "IsTruncated": false})
+}
+
+/// A large export is mapped rather than read into a buffer, and its lists are split
+/// into elements that are parsed on every core. What comes out is what the same
+/// data gives when read as YAML (parsed in one piece, element after element), an
+/// error in one element is reported at its line and column in the file, and a
+/// large file is still checked for being binary or not UTF-8.
+#[test]
+fn large_exports_load_like_small_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = large_export(6000);
+    let text = serde_json::to_string_pretty(&export).unwrap();
+    assert!(
+        text.len() > 4 << 20,
+        "only {} bytes: not large enough",
+        text.len()
+    );
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, &text).unwrap();
+    let yaml = dir.path().join("big.yaml");
+    std::fs::write(&yaml, yaml_serde::to_string(&export).unwrap()).unwrap();
+
+    let mut from_json = input_of(&[big.to_str().unwrap()]);
+    let mut from_yaml = input_of(&[yaml.to_str().unwrap()]);
+    strip_files(&mut from_json);
+    strip_files(&mut from_yaml);
+    assert_eq!(
+        from_json["iam"]["users"].as_array().map(Vec::len),
+        Some(6000)
+    );
+    assert_eq!(from_json, from_yaml);
+    let whole = input_of(&[big.to_str().unwrap()]);
+    let policies = dump_policy(dir.path());
+    assert_check_sees(&policies, &[big.display().to_string()], &whole);
+
+    // A wrong type deep inside the roles list is reported where it is in the file:
+    // serde_json places a type error after the value, four characters on here.
+    let needle = "\"RoleName\": \"r-4321\"";
+    let at = text.find(needle).expect("role r-4321 in the export");
+    let line = text[..at].matches('\n').count() + 1;
+    let value_column =
+        at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1 + "\"RoleName\": ".len();
+    let broken = text.replacen(needle, "\"RoleName\": 4321", 1);
+    std::fs::write(&big, &broken).unwrap();
+    let r = stopguard(&["check", big.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("big.json"), "{}", r.stderr);
+    let expected = format!(
+        "invalid type: integer `4321`, expected a string at line {line} column {}",
+        value_column + 3
+    );
+    assert!(
+        r.stderr.contains(&expected),
+        "expected {expected:?} in:\n{}",
+        r.stderr
+    );
+
+    // Binary and non-UTF-8 large files.
+    let mut nul = text.clone().into_bytes();
+    nul[text.len() / 2] = 0;
+    std::fs::write(&big, &nul).unwrap();
+    let r = stopguard(&["check", big.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("is not a text file"), "{}", r.stderr);
+    let mut latin1 = text.into_bytes();
+    let half = latin1.len() / 2;
+    latin1[half] = 0xe9;
+    std::fs::write(&big, &latin1).unwrap();
+    let r = stopguard(&["check", big.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "stderr: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("invalid UTF-8 at byte {half}")),
+        "{}",
+        r.stderr
+    );
 }

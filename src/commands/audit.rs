@@ -36,7 +36,7 @@ pub fn run(
     let account = load::load_texts(vec![RawInput {
         name: name.clone(),
         format: InputFormat::Json,
-        text,
+        text: text.into(),
     }])?;
     let completeness = super::snapshot::summarise(&snapshot, "audit read");
     let scps = super::effective_scps(&account, scps);

@@ -73,7 +73,7 @@ fn not_list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect)
     }
 }
 
-fn matcher_applies(m: &Matcher, query: &str, ci: bool, effect: Effect) -> Tri {
+pub(crate) fn matcher_applies(m: &Matcher, query: &str, ci: bool, effect: Effect) -> Tri {
     match m {
         Matcher::Is(p) => list_applies(p, query, ci, effect),
         Matcher::Not(p) => not_list_applies(p, query, ci, effect),

@@ -123,6 +123,11 @@ impl KeepStatementsFor {
         let previous = KEEP_FOR.with(|k| k.replace(Some(actions)));
         KeepStatementsFor { previous }
     }
+
+    /// The actions in force on this thread, to carry over to worker threads.
+    pub fn current() -> Option<&'static [&'static str]> {
+        KEEP_FOR.with(|k| *k.borrow())
+    }
 }
 
 impl Drop for KeepStatementsFor {
@@ -366,8 +371,26 @@ impl<'de> Deserialize<'de> for Statement {
                 let mut resource = None;
                 let mut principal = None;
                 let mut conditions = Vec::new();
+                // Once the actions show that the statement will be left out (see
+                // KeepStatementsFor), the values after them are only checked for
+                // syntax, not built: most statements of a large export go this way.
+                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let mut skip = false;
                 while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
+                    let key = key.as_ref();
+                    if skip && !matches!(key, "Effect" | "Action" | "NotAction") {
+                        if matches!(key, "Resource" | "NotResource") {
+                            if resource.is_some() {
+                                return Err(de::Error::custom(
+                                    "a statement may have Resource or NotResource, not both",
+                                ));
+                            }
+                            resource = Some(Matcher::Is(Vec::new()));
+                        }
+                        map.next_value::<de::IgnoredAny>()?;
+                        continue;
+                    }
+                    match key {
                         "Sid" => sid = Some(map.next_value::<ScalarString>()?.0),
                         "Effect" => {
                             let e: String = map.next_value()?;
@@ -388,11 +411,18 @@ impl<'de> Deserialize<'de> for Statement {
                                     "a statement may have Action or NotAction, not both",
                                 ));
                             }
-                            action = Some(if key == "Action" {
+                            let matcher = if key == "Action" {
                                 Matcher::Is(v)
                             } else {
                                 Matcher::Not(v)
-                            });
+                            };
+                            if let Some(actions) = keep_for {
+                                skip = !actions.iter().any(|a| {
+                                    super::eval::matcher_applies(&matcher, a, true, Effect::Allow)
+                                        != super::tri::Tri::False
+                                });
+                            }
+                            action = Some(matcher);
                         }
                         "Resource" | "NotResource" => {
                             let v = map.next_value::<StringList>()?.0;

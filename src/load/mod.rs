@@ -6,6 +6,7 @@
 //! intermediate tree. Which keys came back decides what the document was.
 mod cfn;
 mod iac;
+mod listed;
 pub mod located;
 mod monitoring;
 pub mod read;
@@ -58,10 +59,11 @@ struct BoolValue {
 #[allow(non_snake_case)]
 struct AnyDoc {
     // get-account-authorization-details
-    UserDetailList: Option<Vec<User>>,
-    GroupDetailList: Option<Vec<Group>>,
-    RoleDetailList: Option<Vec<Role>>,
-    Policies: Option<Vec<ManagedPolicy>>,
+    // (split into elements while reading, then parsed on every core: see listed)
+    UserDetailList: Option<listed::Listed<User>>,
+    GroupDetailList: Option<listed::Listed<Group>>,
+    RoleDetailList: Option<listed::Listed<Role>>,
+    Policies: Option<listed::Listed<ManagedPolicy>>,
     // ec2
     SecurityGroups: Option<Vec<SecurityGroup>>,
     Reservations: Option<Vec<Reservation>>,
@@ -441,18 +443,40 @@ fn check_yaml_depth(raw: &RawInput) -> Result<()> {
     Ok(())
 }
 
+/// A JSON error at `line`:`column` of the file (serde_json's own place, or an
+/// element's error moved into the file by `listed`, whose message then names the
+/// place in the file rather than in the element).
+fn json_error(raw: &RawInput, e: &serde_json::Error, line: usize, column: usize) -> Error {
+    let mut msg = e.to_string();
+    if (e.line(), e.column()) != (line, column) {
+        let own = format!(" at line {} column {}", e.line(), e.column());
+        if let Some(base) = msg.strip_suffix(&own) {
+            msg = format!("{base} at line {line} column {column}");
+        }
+    }
+    let message = if e.classify() == serde_json::error::Category::Data {
+        format!("{msg} (the document has an accepted shape but a field is wrong)")
+    } else {
+        msg
+    };
+    parse_error(raw, message, line, column)
+}
+
 fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
     check_yaml_depth(raw)?;
     match raw.format {
-        Format::Json => serde_json::from_str::<AnyDoc>(&raw.text).map_err(|e| {
-            let msg = e.to_string();
-            let message = if e.classify() == serde_json::error::Category::Data {
-                format!("{msg} (the document has an accepted shape but a field is wrong)")
-            } else {
-                msg
+        Format::Json => {
+            let mut doc = {
+                let _split = listed::Splitting::over(&raw.text);
+                serde_json::from_str::<AnyDoc>(&raw.text)
+                    .map_err(|e| json_error(raw, &e, e.line(), e.column()))?
             };
-            parse_error(raw, message, e.line(), e.column())
-        }),
+            listed::resolve(&mut doc.UserDetailList, raw)?;
+            listed::resolve(&mut doc.GroupDetailList, raw)?;
+            listed::resolve(&mut doc.RoleDetailList, raw)?;
+            listed::resolve(&mut doc.Policies, raw)?;
+            Ok(doc)
+        }
         Format::Yaml => yaml_serde::from_str::<AnyDoc>(&raw.text).map_err(|e| {
             let (line, column) = e
                 .location()
@@ -511,10 +535,16 @@ fn add_parsed(
         recognised = true;
         let part = Account {
             iam: model::Iam {
-                users: doc.UserDetailList.unwrap_or_default(),
-                groups: doc.GroupDetailList.unwrap_or_default(),
-                roles: doc.RoleDetailList.unwrap_or_default(),
-                policies: doc.Policies.unwrap_or_default(),
+                users: doc
+                    .UserDetailList
+                    .map_or_else(Vec::new, listed::Listed::into_vec),
+                groups: doc
+                    .GroupDetailList
+                    .map_or_else(Vec::new, listed::Listed::into_vec),
+                roles: doc
+                    .RoleDetailList
+                    .map_or_else(Vec::new, listed::Listed::into_vec),
+                policies: doc.Policies.map_or_else(Vec::new, listed::Listed::into_vec),
             },
             supplied: model::Supplied {
                 iam: true,
@@ -653,7 +683,7 @@ fn add_parsed(
     if doc.Records.is_some() || doc.Events.is_some() {
         pending
             .trail_texts
-            .push((raw.name.clone(), raw.text.clone()));
+            .push((raw.name.clone(), raw.text.to_string()));
         return Ok(());
     }
     if doc.Resources.is_some() || doc.resource_changes.is_some() || doc.planned_values.is_some() {

@@ -10,8 +10,61 @@ use crate::diag::{Error, Result};
 pub struct RawInput {
     pub name: String,
     pub format: Format,
-    pub text: String,
+    pub text: Text,
 }
+
+/// An input's text: in memory, or (a large plain file) the file itself, mapped.
+#[derive(Debug)]
+pub enum Text {
+    Owned(String),
+    Mapped(Mapped),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Owned(s) => s,
+            Text::Mapped(m) => m.as_str(),
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text::Owned(s)
+    }
+}
+
+/// A file mapped read-only, checked once to be UTF-8 text.
+pub struct Mapped {
+    map: memmap2::Mmap,
+}
+
+impl std::fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mapped({} bytes)", self.map.len())
+    }
+}
+
+impl Mapped {
+    fn as_str(&self) -> &str {
+        // SAFETY: `map` was checked to be UTF-8 when this value was made (`map_file`)
+        // and is mapped read-only. The one way it could stop being UTF-8 is another
+        // process rewriting the file while it is read, the caveat of every mapped
+        // read (ripgrep's among them); an export being judged is not being written.
+        unsafe { std::str::from_utf8_unchecked(&self.map) }
+    }
+}
+
+/// Files this large are mapped rather than read into a buffer.
+const MAP_ABOVE: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -130,6 +183,16 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
         path: path.to_path_buf(),
         source,
     };
+    if path.as_os_str() != "-" {
+        if let Some(mapped) = map_file(path, &name, limits)? {
+            let format = format_of(path).unwrap_or_else(|| sniff(&mapped));
+            return Ok(RawInput {
+                name,
+                format,
+                text: mapped,
+            });
+        }
+    }
     let mut raw = Vec::new();
     if path.as_os_str() == "-" {
         std::io::stdin()
@@ -195,7 +258,57 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
     } else {
         format_of(path).unwrap_or_else(|| sniff(&text))
     };
-    Ok(RawInput { name, format, text })
+    Ok(RawInput {
+        name,
+        format,
+        text: Text::Owned(text),
+    })
+}
+
+/// A large, plain (not gzipped) regular file, mapped and checked as `read` checks
+/// a buffer; None for anything else, which `read` then reads whole.
+fn map_file(path: &Path, name: &str, limits: &Limits) -> Result<Option<Text>> {
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.is_file() || meta.len() < MAP_ABOVE || meta.len() > limits.max_bytes {
+        return Ok(None);
+    }
+    // SAFETY: a read-only mapping of a regular file; see `Mapped::as_str` for the
+    // one caveat (the file changing while it is read).
+    let Ok(map) = (unsafe { memmap2::Mmap::map(&file) }) else {
+        return Ok(None);
+    };
+    // Read front to back, once: ask the kernel to read ahead.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    let bytes: &[u8] = &map;
+    if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
+        // gzip, or a byte-order mark to drop: the buffered path handles both.
+        return Ok(None);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Empty {
+            name: name.to_string(),
+        });
+    }
+    if bytes.contains(&0) {
+        return Err(Error::Binary {
+            name: name.to_string(),
+        });
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(Error::Parse {
+            name: name.to_string(),
+            format: "UTF-8 text",
+            message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            src: None,
+            span: None,
+        });
+    }
+    Ok(Some(Text::Mapped(Mapped { map })))
 }
 
 /// Guess for stdin and unnamed inputs: JSON starts with a brace or bracket.

@@ -327,7 +327,7 @@ fn document(
     let raw = RawInput {
         name: sink.file.to_string(),
         format: super::Format::Json,
-        text: String::new(),
+        text: String::new().into(),
     };
     iac::policy_document(
         sink,
