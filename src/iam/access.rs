@@ -179,13 +179,28 @@ impl<'g> ActionGrants<'g> {
                 t.or(Tri::from_bool(listed != *not_resource).and(*cond))
             })
     }
-    /// Indices of the targets (sorted by ARN) that an Allow's resources may match.
-    fn reachable(&self, sorted: &[(&str, usize)], out: &mut Vec<usize>) {
+    /// Indices of the targets (sorted by ARN) that an Allow's resources may match;
+    /// true instead when they may match half of them or more (the caller then tries
+    /// them all, which is cheaper than listing them).
+    fn reachable(&self, sorted: &[(&str, usize)], out: &mut Vec<usize>) -> bool {
+        let mut within_prefixes = 0usize;
         for (resources, not_resource, _) in &self.allows {
             if *not_resource || resources.is_empty() {
-                out.extend(sorted.iter().map(|(_, i)| *i));
-                return;
+                return true;
             }
+            for pattern in resources.iter() {
+                let prefix = pattern.split(['*', '?']).next().unwrap_or_default();
+                let start = sorted.partition_point(|(arn, _)| *arn < prefix);
+                within_prefixes += sorted
+                    .get(start..)
+                    .unwrap_or_default()
+                    .partition_point(|(arn, _)| arn.starts_with(prefix));
+            }
+        }
+        if within_prefixes * 2 >= sorted.len() {
+            return true;
+        }
+        for (resources, _, _) in &self.allows {
             for pattern in resources.iter() {
                 let prefix = pattern.split(['*', '?']).next().unwrap_or_default();
                 let start = sorted.partition_point(|(arn, _)| *arn < prefix);
@@ -200,6 +215,7 @@ impl<'g> ActionGrants<'g> {
                 );
             }
         }
+        false
     }
 
     pub(crate) fn allows(&self, resource: &str) -> Tri {
@@ -928,12 +944,19 @@ impl<'a> Analyzer<'a> {
                 // Only targets that could admit this principal are tried: those naming
                 // it, and those its sts:AssumeRole resources can match, found by the
                 // patterns' literal prefixes in the sorted ARNs.
+                // When the patterns may match most targets (`role/*`), every target
+                // is tried in order instead: the same answer (a target its patterns
+                // miss admits it only by naming it), without listing and sorting
+                // hundreds of indices for each of thousands of candidates.
                 let mut reachable: Vec<usize> = named_index.get(p_arn).cloned().unwrap_or_default();
-                if let Some(c) = identity {
-                    c.reachable(&by_arn_sorted, &mut reachable);
+                let every = identity.is_some_and(|c| c.reachable(&by_arn_sorted, &mut reachable));
+                if every {
+                    reachable.clear();
+                    reachable.extend(0..targets.len());
+                } else {
+                    reachable.sort_unstable();
+                    reachable.dedup();
                 }
-                reachable.sort_unstable();
-                reachable.dedup();
                 // The best edge into any target: definite beats conditional.
                 let mut best: Option<(Tri, &Access)> = None;
                 for (target, role, info, target_t) in
