@@ -285,6 +285,18 @@ fn check_contract(s: &PolicySource, meta: Option<&Metadata>) -> Option<Error> {
 }
 
 /// conftest's policies live in `main` unless `--namespace` names others.
+/// Whether these sources hold policies that judge each input file on its own, known
+/// from their text before they are compiled (what [`PolicyEngine::has_per_file_policies`]
+/// answers after): so that inputs can be read while the policies compile.
+pub fn sources_have_per_file_policies(sources: &[PolicySource], namespaces: &[String]) -> bool {
+    sources.iter().any(|s| {
+        s.is_rego()
+            && !s.is_test()
+            && !result_rules(&s.text).is_empty()
+            && package_of(&s.text).is_some_and(|p| is_conftest_package(&p, namespaces))
+    })
+}
+
 pub fn is_conftest_package(package: &str, namespaces: &[String]) -> bool {
     package == "main" || namespaces.iter().any(|n| n == package)
 }
@@ -626,27 +638,54 @@ impl PolicyEngine {
         let mut findings = Vec::new();
         match &self.program {
             Some(program) => {
-                let mut vm = regorus::rvm::vm::RegoVM::new();
-                vm.load_program(program.clone());
-                // The wall-clock limit bounds a runaway policy; the VM's own
-                // instruction cap (25,000 by default) is far too small for an account.
-                vm.set_max_instructions(usize::MAX);
-                vm.set_execution_timer_config(Some(self.timer()));
-                vm.set_data(self.data.clone())
-                    .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
-                vm.set_input(input);
-                for (i, rule, name) in entries {
-                    let Some(p) = self.policies.get(*i) else {
+                // Entry points are independent: each worker runs its own VM over the
+                // shared program, data and input (reference-counted, not copied) and
+                // takes the next entry point when done, so one expensive rule (IAM-001
+                // on a large account) runs beside all the others.
+                let threads = std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .clamp(1, entries.len().max(1));
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let work = || -> Result<Vec<(usize, regorus::Value)>> {
+                    let mut vm = self.vm(program, input.clone())?;
+                    let mut out = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((i, _, name)) = entries.get(k) else {
+                            return Ok(out);
+                        };
+                        let path = self.policies.get(*i).map_or("", |p| p.path.as_str());
+                        let value =
+                            vm.execute_entry_point_by_name(name)
+                                .map_err(|e| Error::Eval {
+                                    message: format!("{path}: evaluating {name} failed: {e}"),
+                                    src: None,
+                                    span: None,
+                                })?;
+                        out.push((k, value));
+                    }
+                };
+                let mut values: Vec<(usize, regorus::Value)> = if threads > 1 {
+                    std::thread::scope(|scope| {
+                        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+                        let mut all = Vec::new();
+                        for w in workers {
+                            let done = w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                            all.extend(done?);
+                        }
+                        Ok::<_, Error>(all)
+                    })?
+                } else {
+                    work()?
+                };
+                values.sort_by_key(|(k, _)| *k);
+                for (k, value) in values {
+                    let Some((i, rule, _)) = entries.get(k) else {
                         continue;
                     };
-                    let value = vm
-                        .execute_entry_point_by_name(name)
-                        .map_err(|e| Error::Eval {
-                            message: format!("{}: evaluating {name} failed: {e}", p.path),
-                            src: None,
-                            span: None,
-                        })?;
-                    collect_findings(p, rule, &value, file, &mut findings);
+                    if let Some(p) = self.policies.get(*i) {
+                        collect_findings(p, rule, &value, file, &mut findings);
+                    }
                 }
             }
             None => {
@@ -664,6 +703,24 @@ impl PolicyEngine {
             }
         }
         Ok(findings)
+    }
+
+    /// A VM over the compiled pack, with the parameters and `input` loaded.
+    fn vm(
+        &self,
+        program: &std::sync::Arc<regorus::rvm::program::Program>,
+        input: regorus::Value,
+    ) -> Result<regorus::rvm::vm::RegoVM> {
+        let mut vm = regorus::rvm::vm::RegoVM::new();
+        vm.load_program(program.clone());
+        // The wall-clock limit bounds a runaway policy; the VM's own instruction
+        // cap (25,000 by default) is far too small for an account.
+        vm.set_max_instructions(usize::MAX);
+        vm.set_execution_timer_config(Some(self.timer()));
+        vm.set_data(self.data.clone())
+            .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
+        vm.set_input(input);
+        Ok(vm)
     }
 
     fn timer(&self) -> regorus::utils::limits::ExecutionTimerConfig {
