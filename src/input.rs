@@ -48,8 +48,11 @@ pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamF
         };
     }
     let analyzer = Analyzer::new(account, scps);
-    let mut facts = IamFacts {
-        stop_access: if access {
+    // The two parts are independent, and `who_can` spends much of its time in a
+    // sequential pass (role chains): the statements are listed beside it.
+    let (stop_access, stop_statements) = std::thread::scope(|scope| {
+        let listed = statements.then(|| scope.spawn(|| analyzer.statements_granting(STOP_ACTION)));
+        let stop_access = if access {
             analyzer.who_can(
                 STOP_ACTION,
                 &any_instance(account),
@@ -57,12 +60,15 @@ pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamF
             )
         } else {
             vec![]
-        },
-        stop_statements: if statements {
-            analyzer.statements_granting(STOP_ACTION)
-        } else {
-            vec![]
-        },
+        };
+        let stop_statements = listed
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .unwrap_or_default();
+        (stop_access, stop_statements)
+    });
+    let mut facts = IamFacts {
+        stop_access,
+        stop_statements,
     };
     if !account.locations.is_empty() {
         let place = |g: &mut Grant| {
