@@ -131,6 +131,54 @@ fn policy_syntax_error_points_at_file_line_column() {
     );
 }
 
+/// Policies compile while the inputs are read; when both are broken, the policy
+/// error is the one reported (the input may well be fine once the policy is), and
+/// per-file (conftest) policies, known from their text before they compile, still
+/// get each file's document.
+#[test]
+fn policy_error_wins_over_input_error_and_per_file_policies_see_documents() {
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        "tests/fixtures/policies/syntax",
+        "tests/fixtures/bad/truncated.json",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("broken.rego:6:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("truncated.json"), "{}", r.stderr);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.rego"),
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome g in input.SecurityGroups\n\tmsg := sprintf(\"group %s seen\", [g.GroupId])\n}\n",
+    )
+    .unwrap();
+    let r = stopguard(&[
+        "check",
+        "--no-builtin",
+        "--policy",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "tests/fixtures/shapes/sg.json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report = json(&r.stdout);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("group sg-") && m.ends_with(" seen")),
+        "{messages:?}"
+    );
+}
+
 #[test]
 fn test_runner_reports_pass_fail_error_and_prints() {
     let r = stopguard(&["test", "tests/fixtures/policies/failing"]);
