@@ -40,46 +40,50 @@ impl std::str::FromStr for Severity {
 }
 
 /// One violation, as the JSON report prints it (schema documented in `docs/report-schema.md`).
+///
+/// Fields are in alphabetical order, the order the JSON report has always printed
+/// them in: the report is serialized straight from these structs, with no
+/// intermediate tree (see `report::json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: String,
-    pub severity: Severity,
-    pub title: String,
-    pub message: String,
-    pub resource: String,
-    pub remediation: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
+    /// True when the finding was already in the `--baseline` report.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
     /// 1-based column (in characters) of the element at fault, with `line`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
-    /// The policy file that produced it.
-    pub policy: String,
-    /// `deny`, `violation` or `warn`: warn findings never fail the build.
-    pub kind: String,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub details: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Stable identity of the violation across runs: rule, resource and message,
     /// never the line, so a baseline survives edits elsewhere in a file.
     #[serde(default)]
     pub fingerprint: String,
+    /// `deny`, `violation` or `warn`: warn findings never fail the build.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub message: String,
+    /// The policy file that produced it.
+    pub policy: String,
+    pub remediation: String,
+    pub resource: String,
+    pub rule: String,
+    pub severity: Severity,
     /// Set when an exception covers the finding: it stays in the report and does
     /// not fail the build.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
-    /// True when the finding was already in the `--baseline` report.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub baseline: bool,
+    pub title: String,
 }
 
-/// Why a finding does not count.
+/// Why a finding does not count. (Fields in alphabetical order, as `Finding`'s.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suppression {
-    pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    pub reason: String,
 }
 
 impl Finding {
@@ -110,4 +114,38 @@ pub fn sort(findings: &mut [Finding]) {
             .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| a.message.cmp(&b.message))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON report writes findings straight from the struct; its fields must stay
+    /// in the order a serde_json map (sorted keys) prints them, as reports always had.
+    #[test]
+    fn fields_serialize_in_sorted_key_order() {
+        let f = Finding {
+            baseline: true,
+            column: Some(3),
+            details: serde_json::json!({"z": 1, "a": [true]}),
+            file: Some("f.json".into()),
+            fingerprint: "abc".into(),
+            kind: "deny".into(),
+            line: Some(2),
+            message: "m".into(),
+            policy: "p.rego".into(),
+            remediation: "r".into(),
+            resource: "res".into(),
+            rule: "IAM-001".into(),
+            severity: Severity::High,
+            suppressed: Some(Suppression {
+                expires: Some("2030-01-01".into()),
+                reason: "why".into(),
+            }),
+            title: "t".into(),
+        };
+        let direct = serde_json::to_string(&f).unwrap();
+        let via_map = serde_json::to_value(&f).unwrap().to_string();
+        assert_eq!(direct, via_map);
+    }
 }

@@ -20,10 +20,21 @@ impl Reporter for Json {
         .iter()
         .map(|s| (s.as_str().to_string(), json!(r.count(*s))))
         .collect();
-        let doc = json!({
-            "schema_version": REPORT_VERSION,
-            "tool": {"name": "stopguard", "version": env!("CARGO_PKG_VERSION")},
-            "summary": {
+        // Keys in alphabetical order, as a serde_json map prints them: the findings
+        // (a few MB on a large account) are written straight from their structs,
+        // whose fields are declared in that order, rather than copied into a tree.
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            findings: &'a [crate::findings::Finding],
+            schema_version: u32,
+            summary: serde_json::Value,
+            tool: serde_json::Value,
+        }
+        let doc = Doc {
+            findings: &r.findings,
+            schema_version: REPORT_VERSION,
+            tool: json!({"name": "stopguard", "version": env!("CARGO_PKG_VERSION")}),
+            summary: json!({
                 "findings": r.findings.len(),
                 "by_severity": by_severity,
                 "policies": r.policies,
@@ -32,9 +43,8 @@ impl Reporter for Json {
                 "failed": r.failed,
                 "suppressed": r.findings.iter().filter(|f| f.suppressed.is_some()).count(),
                 "baseline": r.findings.iter().filter(|f| f.baseline).count(),
-            },
-            "findings": r.findings,
-        });
+            }),
+        };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
     }
