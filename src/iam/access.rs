@@ -65,6 +65,26 @@ impl std::hash::Hasher for AddressHasher {
 /// Below this many principals, threads cost more than they save.
 const PARALLEL_ABOVE: usize = 2000;
 
+/// `f` over `items`, in order; on every core when there are many.
+fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads <= 1 || items.len() < PARALLEL_ABOVE / 4 {
+        return items.iter().map(f).collect();
+    }
+    let size = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
@@ -931,37 +951,56 @@ impl<'a> Analyzer<'a> {
                     named_index.entry(arn).or_default().push(i);
                 }
             }
-            let mut next = Vec::new();
-            for p_arn in candidates {
-                let existing = known.get(p_arn).copied();
-                if existing.is_some_and(|(_, access)| access == "allowed") {
-                    continue;
+            // Targets whose trust policy delegates to the account (most name their
+            // principals or a service instead): the only ones that can admit a
+            // principal they do not name.
+            let delegating: Vec<usize> = targets
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, info, _))| info.account_allow != Tri::False)
+                .map(|(i, _)| i)
+                .collect();
+            // Each candidate's best edge depends only on what earlier hops found (a
+            // candidate appears once per hop), so edges are found on every core and
+            // applied afterwards in candidate order: the same result as one by one.
+            let edge = |p_arn: &str| -> Option<(Tri, usize)> {
+                if known
+                    .get(p_arn)
+                    .is_some_and(|(_, access)| *access == "allowed")
+                {
+                    return None;
                 }
-                let Some(&(kind, name, file)) = principals.get(p_arn) else {
-                    continue;
-                };
+                principals.get(p_arn)?;
                 let identity = prepared.get(p_arn);
                 // Only targets that could admit this principal are tried: those naming
-                // it, and those its sts:AssumeRole resources can match, found by the
-                // patterns' literal prefixes in the sorted ARNs.
-                // When the patterns may match most targets (`role/*`), every target
-                // is tried in order instead: the same answer (a target its patterns
-                // miss admits it only by naming it), without listing and sorting
-                // hundreds of indices for each of thousands of candidates.
-                let mut reachable: Vec<usize> = named_index.get(p_arn).cloned().unwrap_or_default();
+                // it, and those that delegate to the account and that its
+                // sts:AssumeRole resources can match, found by the patterns' literal
+                // prefixes in the sorted ARNs. When the patterns may match most
+                // targets (`role/*`), every delegating target is tried instead of
+                // listing the matches. Tried in target order (definite first), so
+                // the answer is the one trying every target would give.
+                let named = named_index.get(p_arn);
+                let mut reachable: Vec<usize> = Vec::new();
                 let every = identity.is_some_and(|c| c.reachable(&by_arn_sorted, &mut reachable));
                 if every {
                     reachable.clear();
-                    reachable.extend(0..targets.len());
+                    reachable.extend_from_slice(&delegating);
                 } else {
-                    reachable.sort_unstable();
-                    reachable.dedup();
+                    reachable.retain(|&i| {
+                        targets
+                            .get(i)
+                            .is_some_and(|(_, _, info, _)| info.account_allow != Tri::False)
+                    });
                 }
+                reachable.extend(named.into_iter().flatten().copied());
+                reachable.sort_unstable();
+                reachable.dedup();
                 // The best edge into any target: definite beats conditional.
-                let mut best: Option<(Tri, &Access)> = None;
-                for (target, role, info, target_t) in
-                    reachable.iter().filter_map(|&i| targets.get(i))
-                {
+                let mut best: Option<(Tri, usize)> = None;
+                for &i in &reachable {
+                    let Some((_, role, info, target_t)) = targets.get(i) else {
+                        continue;
+                    };
                     let (has_allow, denied) = match identity {
                         Some(c) => (c.allows(&role.arn), c.denies(&role.arn)),
                         None => (Tri::False, Tri::False),
@@ -974,12 +1013,22 @@ impl<'a> Analyzer<'a> {
                         continue;
                     }
                     if best.is_none_or(|(b, _)| b == Tri::Unknown && t == Tri::True) {
-                        best = Some((t, target));
+                        best = Some((t, i));
                     }
                     if t == Tri::True {
                         break;
                     }
                 }
+                best
+            };
+            let edges: Vec<Option<(Tri, usize)>> = parallel_chunks(&candidates, |c| edge(c));
+            let mut next = Vec::new();
+            for (p_arn, best) in candidates.iter().copied().zip(edges) {
+                let existing = known.get(p_arn).copied();
+                let Some(&(kind, name, file)) = principals.get(p_arn) else {
+                    continue;
+                };
+                let best = best.and_then(|(t, i)| Some((t, &targets.get(i)?.0)));
                 let Some((t, target)) = best else { continue };
                 let Some(word) = access_word(t) else { continue };
                 let mut via = vec![p_arn.to_string()];
