@@ -646,26 +646,31 @@ impl PolicyEngine {
                     .map_or(1, usize::from)
                     .clamp(1, entries.len().max(1));
                 let next = std::sync::atomic::AtomicUsize::new(0);
-                let work = || -> Result<Vec<(usize, regorus::Value)>> {
+                // Each worker also turns its entry points' values into findings.
+                let work = || -> Result<Vec<(usize, Vec<Finding>)>> {
                     let mut vm = self.vm(program, input.clone())?;
                     let mut out = Vec::new();
                     loop {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((i, _, name)) = entries.get(k) else {
+                        let Some((i, rule, name)) = entries.get(k) else {
                             return Ok(out);
                         };
-                        let path = self.policies.get(*i).map_or("", |p| p.path.as_str());
+                        let Some(p) = self.policies.get(*i) else {
+                            continue;
+                        };
                         let value =
                             vm.execute_entry_point_by_name(name)
                                 .map_err(|e| Error::Eval {
-                                    message: format!("{path}: evaluating {name} failed: {e}"),
+                                    message: format!("{}: evaluating {name} failed: {e}", p.path),
                                     src: None,
                                     span: None,
                                 })?;
-                        out.push((k, value));
+                        let mut found = Vec::new();
+                        collect_findings(p, rule, &value, file, &mut found);
+                        out.push((k, found));
                     }
                 };
-                let mut values: Vec<(usize, regorus::Value)> = if threads > 1 {
+                let mut done: Vec<(usize, Vec<Finding>)> = if threads > 1 {
                     std::thread::scope(|scope| {
                         let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
                         let mut all = Vec::new();
@@ -678,15 +683,8 @@ impl PolicyEngine {
                 } else {
                     work()?
                 };
-                values.sort_by_key(|(k, _)| *k);
-                for (k, value) in values {
-                    let Some((i, rule, _)) = entries.get(k) else {
-                        continue;
-                    };
-                    if let Some(p) = self.policies.get(*i) {
-                        collect_findings(p, rule, &value, file, &mut findings);
-                    }
-                }
+                done.sort_by_key(|(k, _)| *k);
+                findings.extend(done.into_iter().flat_map(|(_, found)| found));
             }
             None => {
                 self.engine.set_input(input);
