@@ -107,13 +107,18 @@ pub(super) fn resolve<T: DeserializeOwned + Send>(
         |chunk: &[Range<usize>]| -> std::result::Result<Vec<T>, (usize, serde_json::Error)> {
             // The statement filter is per thread: carry the caller's over.
             let _keep = keep.map(KeepStatementsFor::new);
-            chunk
+            let parsed = chunk
                 .iter()
                 .map(|r| {
                     let element = text.get(r.clone()).unwrap_or_default();
                     serde_json::from_str::<T>(element).map_err(|e| (r.start, e))
                 })
-                .collect()
+                .collect();
+            // Parsed: a mapped file's pages for this chunk can leave memory.
+            if let (Some(first), Some(last)) = (chunk.first(), chunk.last()) {
+                raw.text.done_with(first.start..last.end);
+            }
+            parsed
         };
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let parsed: Vec<std::result::Result<Vec<T>, (usize, serde_json::Error)>> =

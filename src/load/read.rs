@@ -29,6 +29,30 @@ impl Text {
     }
 }
 
+impl Text {
+    /// Tells the OS that the bytes in `range` have been read and are not needed
+    /// again soon: for a mapped file, the whole pages inside the range leave this
+    /// process's memory (they stay in the page cache and are mapped again if read).
+    /// A 26 MB export is then never resident whole beside the model built from it.
+    pub fn done_with(&self, range: std::ops::Range<usize>) {
+        let Text::Mapped(m) = self else { return };
+        const PAGE: usize = 4096;
+        let start = range.start.div_ceil(PAGE) * PAGE;
+        let end = (range.end.min(m.map.len()) / PAGE) * PAGE;
+        if end > start {
+            // SAFETY: MADV_DONTNEED on a shared, read-only mapping of a file only
+            // drops this process's page-table entries; the next read of those bytes
+            // maps the file's pages again, with the same contents (the caveat of
+            // `Mapped::as_str`, the file changing meanwhile, applies as before).
+            // Nothing is written through this mapping, so nothing can be lost.
+            let _ = unsafe {
+                m.map
+                    .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
+        }
+    }
+}
+
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
