@@ -283,10 +283,20 @@ impl PhaseTimer {
                 .ok()
                 .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
                 .map(|pages| pages * 4096 / (1024 * 1024));
+            // And the peak so far (VmHWM), to see which phase sets it.
+            let peak_mib = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+                    line.split_whitespace().nth(1)?.parse::<u64>().ok()
+                })
+                .map(|kib| kib / 1024);
+            let mib = |m: Option<u64>| m.map_or("?".to_string(), |m| m.to_string());
             eprintln!(
-                "timing: {phase:<16} {:>8.1} ms  rss {} MiB",
+                "timing: {phase:<24} {:>8.1} ms  rss {} MiB  peak {} MiB",
                 (now - last).as_secs_f64() * 1000.0,
-                rss_mib.map_or("?".to_string(), |m| m.to_string())
+                mib(rss_mib),
+                mib(peak_mib)
             );
             self.last = Some(now);
         }

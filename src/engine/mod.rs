@@ -672,8 +672,10 @@ impl PolicyEngine {
                 };
                 let mut done: Vec<(usize, Vec<Finding>)> = if threads > 1 {
                     std::thread::scope(|scope| {
-                        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-                        let mut all = Vec::new();
+                        // This thread is one of the workers: it reuses the memory the
+                        // input's construction freed here.
+                        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                        let mut all = work()?;
                         for w in workers {
                             let done = w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
                             all.extend(done?);
