@@ -448,9 +448,14 @@ impl<'de> Deserialize<'de> for Statement {
                     }
                 }
                 let effect = effect.ok_or_else(|| de::Error::missing_field("Effect"))?;
-                let action = action.ok_or_else(|| {
+                let mut action = action.ok_or_else(|| {
                     de::Error::custom("statement has neither Action nor NotAction")
                 })?;
+                if skip {
+                    // Left out by the document: an empty Action list applies to
+                    // nothing, so that its check there is immediate.
+                    action = Matcher::Is(Vec::new());
+                }
                 Ok(Statement {
                     sid,
                     effect,
