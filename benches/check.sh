@@ -10,7 +10,7 @@
 #   --compact    use bench-data/account.compact.json, the same account written without
 #                indentation (26 MB instead of 65 MB)
 #   --runs N     timed runs per command (default 5), after one untimed warm-up run
-#   --no-build   skip `cargo build --release`
+#   --no-build   skip `cargo build --release --no-default-features` (check and who-can call no AWS API)
 #
 # Environment: STOPGUARD=path overrides the binary (default target/release/stopguard);
 # METER=python measures with a Python subprocess wrapper even where /usr/bin/time exists.
@@ -57,8 +57,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # 1. build ------------------------------------------------------------------------------
 if ((build)); then
-    echo "== cargo build --release" >&2
-    cargo build --release
+    echo "== cargo build --release --no-default-features" >&2
+    cargo build --release --no-default-features
 fi
 if [[ ! -x "$BIN" ]]; then
     echo "check.sh: $BIN is missing or not executable" >&2

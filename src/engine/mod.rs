@@ -642,9 +642,16 @@ impl PolicyEngine {
                 // shared program, data and input (reference-counted, not copied) and
                 // takes the next entry point when done, so one expensive rule (IAM-001
                 // on a large account) runs beside all the others.
-                let threads = std::thread::available_parallelism()
-                    .map_or(1, usize::from)
-                    .clamp(1, entries.len().max(1));
+                // Per-file runs (one per input file, thousands in a repository) stay
+                // on this thread: starting workers for each would cost more than
+                // the few entry points they evaluate.
+                let threads = if file.is_some() {
+                    1
+                } else {
+                    std::thread::available_parallelism()
+                        .map_or(1, usize::from)
+                        .clamp(1, entries.len().max(1))
+                };
                 let next = std::sync::atomic::AtomicUsize::new(0);
                 // Each worker also turns its entry points' values into findings.
                 let work = || -> Result<Vec<(usize, Vec<Finding>)>> {
