@@ -24,6 +24,7 @@ pub mod input;
 pub mod load;
 pub mod model;
 pub mod monitoring;
+pub mod par;
 pub mod patterns;
 pub mod report;
 pub mod triage;

@@ -65,26 +65,6 @@ impl std::hash::Hasher for AddressHasher {
 /// Below this many principals, threads cost more than they save.
 const PARALLEL_ABOVE: usize = 2000;
 
-/// `f` over `items`, in order; on every core when there are many.
-fn parallel_chunks<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads <= 1 || items.len() < PARALLEL_ABOVE / 4 {
-        return items.iter().map(f).collect();
-    }
-    let size = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(size)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
@@ -1021,7 +1001,7 @@ impl<'a> Analyzer<'a> {
                 }
                 best
             };
-            let edges: Vec<Option<(Tri, usize)>> = parallel_chunks(&candidates, |c| edge(c));
+            let edges: Vec<Option<(Tri, usize)>> = crate::par::map(&candidates, |c| edge(c));
             let mut next = Vec::new();
             for (p_arn, best) in candidates.iter().copied().zip(edges) {
                 let existing = known.get(p_arn).copied();

@@ -126,7 +126,7 @@ pub(super) fn resolve<T: DeserializeOwned + Send>(
             // A few chunks per thread, so that one slow chunk does not leave a core idle.
             let size = ranges.len().div_ceil(threads * 4).max(1);
             let chunks: Vec<&[Range<usize>]> = ranges.chunks(size).collect();
-            super::parallel_map(&chunks, |c| parse_chunk(c))
+            crate::par::map(&chunks, |c| parse_chunk(c))
         } else {
             vec![parse_chunk(&ranges)]
         };

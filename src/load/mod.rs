@@ -215,7 +215,7 @@ pub fn load_paths_opts(
     // thousands of small templates is mostly parsing); documents are then added in
     // file order, so the result is the same as one file after another.
     for batch in others.chunks(PARSE_BATCH) {
-        let prepared = parallel_map(batch, |path| {
+        let prepared = crate::par::map(batch, |path| {
             let raw = read::read(path, limits)?;
             let generic = if raw_documents {
                 Some(parse_generic(&raw)?)
@@ -308,38 +308,6 @@ fn needs_tree(doc: &AnyDoc) -> bool {
         || doc.Resources.is_some()
         || doc.resource_changes.is_some()
         || doc.planned_values.is_some()
-}
-
-/// `f` over `items` on every core, results in the items' order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        out.push((i, f(item)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// A document as plain data, whatever its shape.
