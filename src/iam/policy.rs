@@ -136,11 +136,13 @@ impl Drop for KeepStatementsFor {
     }
 }
 
-/// Whether a statement can matter to a query about one of `actions`.
-fn may_apply(s: &Statement, actions: &[&str]) -> bool {
-    actions
-        .iter()
-        .any(|a| super::eval::action_applies(s, a) != super::tri::Tri::False)
+/// Whether a statement with these actions can matter to a query about one of
+/// `actions`: the evaluator's own action test. Whether it comes out True or
+/// Unknown depends on the Effect, whether it comes out False does not.
+fn may_apply(action: &Matcher, actions: &[&str]) -> bool {
+    actions.iter().any(|a| {
+        super::eval::matcher_applies(action, a, true, Effect::Allow) != super::tri::Tri::False
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -417,10 +419,7 @@ impl<'de> Deserialize<'de> for Statement {
                                 Matcher::Not(v)
                             };
                             if let Some(actions) = keep_for {
-                                skip = !actions.iter().any(|a| {
-                                    super::eval::matcher_applies(&matcher, a, true, Effect::Allow)
-                                        != super::tri::Tri::False
-                                });
+                                skip = !may_apply(&matcher, actions);
                             }
                             action = Some(matcher);
                         }
@@ -494,7 +493,7 @@ impl<'de> Deserialize<'de> for PolicyDocument {
                                 let mut position = 0u32;
                                 let mut written = Vec::new();
                                 doc.statements.retain(|s| {
-                                    let keep = may_apply(s, actions);
+                                    let keep = may_apply(&s.action, actions);
                                     if keep {
                                         written.push(position);
                                     }
