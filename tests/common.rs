@@ -69,3 +69,19 @@ pub fn strip_files(v: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Compares `got` with the snapshot file at `path` (`what` names it in a failure);
+/// with STOPGUARD_UPDATE_SNAPSHOTS set, writes it instead.
+pub fn assert_snapshot(path: &Path, got: &str, what: &str) {
+    if std::env::var_os("STOPGUARD_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "missing {}; run with STOPGUARD_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(got, want, "{what} differs from {}", path.display());
+}

@@ -9,18 +9,7 @@ fn check(name: &str, args: &[&str]) {
     assert_eq!(r.code, 2, "{name}: expected an error\n{}", r.stdout);
     let root = root().display().to_string();
     let got = r.stderr.replace(&root, "<repo>");
-    let path = root_path(name);
-    if std::env::var_os("STOPGUARD_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing {}; run with STOPGUARD_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    assert_eq!(got, want, "{name}: stderr differs from {}", path.display());
+    assert_snapshot(&root_path(name), &got, &format!("{name}: stderr"));
 }
 
 fn root_path(name: &str) -> std::path::PathBuf {

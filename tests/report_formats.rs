@@ -21,17 +21,7 @@ fn report(format: &str) -> String {
 fn golden(format: &str, ext: &str) {
     let got = report(format);
     let path = root().join(format!("tests/snapshots/report.{ext}"));
-    if std::env::var_os("STOPGUARD_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &got).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing {}; run with STOPGUARD_UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    assert_eq!(got, want, "{format} output differs from {}", path.display());
+    assert_snapshot(&path, &got, &format!("{format} output"));
 }
 
 #[test]
