@@ -267,12 +267,30 @@ pub fn use_color(choice: crate::cli::Color, to_file: bool) -> bool {
 /// numbers are broken down, at no cost otherwise.
 pub struct PhaseTimer {
     last: Option<std::time::Instant>,
+    last_cpu: std::time::Duration,
+}
+
+/// CPU time (user and system) the process has used so far, on all its threads.
+fn process_cpu() -> std::time::Duration {
+    // /proc/self/stat fields 14 and 15 (utime, stime) in clock ticks; on other
+    // systems the column shows zero.
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    // USER_HZ is 100 on every Linux ABI.
+    std::time::Duration::from_millis(ticks * 10)
 }
 
 impl PhaseTimer {
     pub fn from_env() -> Self {
         PhaseTimer {
             last: std::env::var_os("STOPGUARD_TIMINGS").map(|_| std::time::Instant::now()),
+            last_cpu: process_cpu(),
         }
     }
     pub fn lap(&mut self, phase: &str) {
@@ -292,13 +310,16 @@ impl PhaseTimer {
                 })
                 .map(|kib| kib / 1024);
             let mib = |m: Option<u64>| m.map_or("?".to_string(), |m| m.to_string());
+            let cpu = process_cpu();
             eprintln!(
-                "timing: {phase:<24} {:>8.1} ms  rss {} MiB  peak {} MiB",
+                "timing: {phase:<24} {:>8.1} ms  cpu {:>4} ms  rss {} MiB  peak {} MiB",
                 (now - last).as_secs_f64() * 1000.0,
+                cpu.saturating_sub(self.last_cpu).as_millis(),
                 mib(rss_mib),
                 mib(peak_mib)
             );
             self.last = Some(now);
+            self.last_cpu = cpu;
         }
     }
 }
