@@ -21,7 +21,7 @@
 //! exemption is the collector's: it applies no SCP to that account.
 use super::condition::{self, Condition};
 use super::context::RequestContext;
-use super::policy::{Effect, Matcher, Pattern, PolicyDocument, Statement};
+use super::policy::{Effect, Matcher, PolicyDocument, Statement};
 use super::tri::Tri;
 use super::wildcard;
 
@@ -38,14 +38,24 @@ fn is_pattern(s: &str) -> bool {
 }
 
 /// Does a positive list (`Action`, `Resource`) apply to the queried value or set?
-fn list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect) -> Tri {
+fn list_applies<P: AsRef<str>>(patterns: &[P], query: &str, ci: bool, effect: Effect) -> Tri {
     if !is_pattern(query) {
-        return Tri::from_bool(patterns.iter().any(|p| wildcard::matches(p, query, ci)));
+        return Tri::from_bool(
+            patterns
+                .iter()
+                .any(|p| wildcard::matches(p.as_ref(), query, ci)),
+        );
     }
-    if patterns.iter().any(|p| wildcard::covers(p, query, ci)) {
+    if patterns
+        .iter()
+        .any(|p| wildcard::covers(p.as_ref(), query, ci))
+    {
         return Tri::True;
     }
-    if patterns.iter().any(|p| wildcard::intersects(p, query, ci)) {
+    if patterns
+        .iter()
+        .any(|p| wildcard::intersects(p.as_ref(), query, ci))
+    {
         // Part of the queried set: enough for an Allow to grant something, not
         // enough for a Deny to remove everything.
         return match effect {
@@ -57,14 +67,24 @@ fn list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect) -> 
 }
 
 /// `NotAction`/`NotResource`: applies to everything the list does not match.
-fn not_list_applies(patterns: &[Pattern], query: &str, ci: bool, effect: Effect) -> Tri {
+fn not_list_applies<P: AsRef<str>>(patterns: &[P], query: &str, ci: bool, effect: Effect) -> Tri {
     if !is_pattern(query) {
-        return Tri::from_bool(!patterns.iter().any(|p| wildcard::matches(p, query, ci)));
+        return Tri::from_bool(
+            !patterns
+                .iter()
+                .any(|p| wildcard::matches(p.as_ref(), query, ci)),
+        );
     }
-    if patterns.iter().any(|p| wildcard::covers(p, query, ci)) {
+    if patterns
+        .iter()
+        .any(|p| wildcard::covers(p.as_ref(), query, ci))
+    {
         return Tri::False;
     }
-    if !patterns.iter().any(|p| wildcard::intersects(p, query, ci)) {
+    if !patterns
+        .iter()
+        .any(|p| wildcard::intersects(p.as_ref(), query, ci))
+    {
         return Tri::True;
     }
     match effect {
@@ -77,6 +97,22 @@ pub(crate) fn matcher_applies(m: &Matcher, query: &str, ci: bool, effect: Effect
     match m {
         Matcher::Is(p) => list_applies(p, query, ci, effect),
         Matcher::Not(p) => not_list_applies(p, query, ci, effect),
+    }
+}
+
+/// [`matcher_applies`] over patterns not (yet) built into a [`Matcher`]:
+/// `negated` for NotAction/NotResource.
+pub(crate) fn patterns_apply<P: AsRef<str>>(
+    patterns: &[P],
+    negated: bool,
+    query: &str,
+    ci: bool,
+    effect: Effect,
+) -> Tri {
+    if negated {
+        not_list_applies(patterns, query, ci, effect)
+    } else {
+        list_applies(patterns, query, ci, effect)
     }
 }
 

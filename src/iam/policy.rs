@@ -4,6 +4,7 @@
 //! URL-encoded JSON string (what the raw IAM API returns) or a plain JSON string
 //! (CloudFormation, Terraform). All three deserialize into [`PolicyDocument`].
 //! Single values and lists are both accepted wherever AWS accepts both.
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -11,6 +12,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use compact_str::CompactString;
+use smallvec::SmallVec;
 
 use super::condition::Condition;
 
@@ -140,8 +142,14 @@ impl Drop for KeepStatementsFor {
 /// `actions`: the evaluator's own action test. Whether it comes out True or
 /// Unknown depends on the Effect, whether it comes out False does not.
 fn may_apply(action: &Matcher, actions: &[&str]) -> bool {
+    may_apply_to(action.patterns(), action.is_negated(), actions)
+}
+
+/// [`may_apply`] over the action patterns as parsed, before they are built.
+fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, actions: &[&str]) -> bool {
     actions.iter().any(|a| {
-        super::eval::matcher_applies(action, a, true, Effect::Allow) != super::tri::Tri::False
+        super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
+            != super::tri::Tri::False
     })
 }
 
@@ -207,6 +215,73 @@ impl<'de> Deserialize<'de> for ScalarString {
             }
         }
         d.deserialize_any(V).map(ScalarString)
+    }
+}
+
+/// [`ScalarString`] borrowed from the input where it has no escapes: a statement's
+/// Sid, Effect and actions are read this way, and only built into owned values
+/// when the statement is kept (see [`KeepStatementsFor`]).
+struct ScalarText<'de>(Cow<'de, str>);
+impl<'de> Deserialize<'de> for ScalarText<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_string()))
+            }
+        }
+        d.deserialize_any(V).map(ScalarText)
+    }
+}
+
+/// `Action`/`NotAction` as written, borrowed: most statements of a large export
+/// hold a few actions and are then left out, so their strings are never copied.
+struct RawList<'de>(SmallVec<[Cow<'de, str>; 4]>);
+impl<'de> Deserialize<'de> for RawList<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SmallVec<[Cow<'de, str>; 4]>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(smallvec::smallvec![Cow::Borrowed(v)])
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(smallvec::smallvec![Cow::Owned(v.to_owned())])
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = SmallVec::new();
+                while let Some(s) = seq.next_element::<ScalarText<'de>>()? {
+                    out.push(s.0);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V).map(RawList)
     }
 }
 
@@ -367,7 +442,7 @@ impl<'de> Deserialize<'de> for Statement {
                 f.write_str("a policy statement object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Statement, A::Error> {
-                let mut sid = None;
+                let mut sid: Option<Cow<'de, str>> = None;
                 let mut effect = None;
                 let mut action = None;
                 let mut resource = None;
@@ -378,7 +453,7 @@ impl<'de> Deserialize<'de> for Statement {
                 // syntax, not built: most statements of a large export go this way.
                 let keep_for = KEEP_FOR.with(|k| *k.borrow());
                 let mut skip = false;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     let key = key.as_ref();
                     if skip && !matches!(key, "Effect" | "Action" | "NotAction") {
                         if matches!(key, "Resource" | "NotResource") {
@@ -393,10 +468,10 @@ impl<'de> Deserialize<'de> for Statement {
                         continue;
                     }
                     match key {
-                        "Sid" => sid = Some(map.next_value::<ScalarString>()?.0),
+                        "Sid" => sid = Some(map.next_value::<ScalarText<'de>>()?.0),
                         "Effect" => {
-                            let e: String = map.next_value()?;
-                            effect = Some(match e.as_str() {
+                            let e: Cow<'de, str> = map.next_value::<ScalarText<'de>>()?.0;
+                            effect = Some(match e.as_ref() {
                                 "Allow" => Effect::Allow,
                                 "Deny" => Effect::Deny,
                                 other => {
@@ -407,21 +482,28 @@ impl<'de> Deserialize<'de> for Statement {
                             });
                         }
                         "Action" | "NotAction" => {
-                            let v = map.next_value::<StringList>()?.0;
+                            let raw = map.next_value::<RawList<'de>>()?.0;
                             if action.is_some() {
                                 return Err(de::Error::custom(
                                     "a statement may have Action or NotAction, not both",
                                 ));
                             }
-                            let matcher = if key == "Action" {
-                                Matcher::Is(v)
-                            } else {
-                                Matcher::Not(v)
-                            };
+                            let negated = key == "NotAction";
                             if let Some(actions) = keep_for {
-                                skip = !may_apply(&matcher, actions);
+                                skip = !may_apply_to(&raw, negated, actions);
                             }
-                            action = Some(matcher);
+                            // A statement left out keeps an empty Action list, which
+                            // applies to nothing (set again at the end).
+                            let v: Vec<Pattern> = if skip {
+                                Vec::new()
+                            } else {
+                                raw.iter().map(|a| Pattern::from(a.as_ref())).collect()
+                            };
+                            action = Some(if negated {
+                                Matcher::Not(v)
+                            } else {
+                                Matcher::Is(v)
+                            });
                         }
                         "Resource" | "NotResource" => {
                             let v = map.next_value::<StringList>()?.0;
@@ -456,7 +538,7 @@ impl<'de> Deserialize<'de> for Statement {
                     action = Matcher::Is(Vec::new());
                 }
                 Ok(Statement {
-                    sid,
+                    sid: if skip { None } else { sid.map(Cow::into_owned) },
                     effect,
                     action,
                     resource,
@@ -483,7 +565,7 @@ impl<'de> Deserialize<'de> for PolicyDocument {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyDocument, A::Error> {
                 let mut doc = PolicyDocument::default();
                 let mut seen_statement = false;
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     match key.as_ref() {
                         "Version" => doc.version = Some(map.next_value()?),
                         "Id" => doc.id = Some(map.next_value::<ScalarString>()?.0),
@@ -624,22 +706,31 @@ mod tests {
             {"Effect":"Allow","Action":"EC2:stop*","Resource":"*"},
             {"Effect":"Deny","NotAction":["ec2:*","sts:*"],"Resource":"*"},
             {"Effect":"Deny","Action":["logs:*","sts:Assume*"],"Resource":"*"},
-            {"Effect":"Allow","Action":"ec2:StartInstances","Resource":"*"}]}"#;
+            {"Effect":"Allow","Action":"ec2:StartInstances","Resource":"*"},
+            {"Sid":7,"Effect":"Allow","Action":["s3:Get*","ec2:Stop\u0049nstances"],"Resource":"*"},
+            {"Sid":"x","Effect":"Allow","Action":"ec2:Start\u0049nstances","Resource":"*"}]}"#;
         let whole: PolicyDocument = serde_json::from_str(src).unwrap();
-        assert_eq!(whole.statements.len(), 5);
+        assert_eq!(whole.statements.len(), 7);
         assert!(whole.written_index.is_empty());
         let kept: PolicyDocument = {
             let _keep = KeepStatementsFor::new(&["ec2:StopInstances", "sts:AssumeRole"]);
             serde_json::from_str(src).unwrap()
         };
         // Case-insensitive actions; a NotAction that excludes both goes; a list
-        // with one pattern that matches.
+        // with one pattern that matches; escaped action strings (read into owned
+        // text, not borrowed) are judged alike, and a kept statement keeps its Sid.
         let positions: Vec<usize> = (0..kept.statements.len())
             .map(|i| kept.written_index(i))
             .collect();
-        assert_eq!(positions, [1, 3]);
+        assert_eq!(positions, [1, 3, 5]);
         assert_eq!(kept.statements[0], whole.statements[1]);
         assert_eq!(kept.statements[1], whole.statements[3]);
+        assert_eq!(kept.statements[2], whole.statements[5]);
+        assert_eq!(kept.statements[2].sid.as_deref(), Some("7"));
+        assert_eq!(
+            kept.statements[2].action,
+            Matcher::Is(vec!["s3:Get*".into(), "ec2:StopInstances".into()])
+        );
         // The guard is scoped: after it, documents are whole again.
         let again: PolicyDocument = serde_json::from_str(src).unwrap();
         assert_eq!(again, whole);
