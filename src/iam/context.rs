@@ -7,8 +7,8 @@
 //! key can be known-present, known-absent, or unknown, and the mode decides
 //! which of the last two an unlisted key is.
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// What the context says about one condition key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
