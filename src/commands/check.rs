@@ -100,6 +100,7 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
     )?;
     super::release(account);
     super::release(raws);
+    super::release(engine);
     // Bad log files were skipped past so the rest could be judged and reported;
     // the run still failed, and says why.
     match crate::diag::Error::collect(loaded.deferred) {

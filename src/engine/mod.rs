@@ -779,15 +779,30 @@ fn collect_findings(
         Json::Bool(true) => vec![Json::String(p.title())],
         _ => vec![],
     };
-    let meta = p.metadata.as_ref();
-    for item in items {
+    // The same for every finding of the rule: computed once.
+    let rule_id = p.id();
+    let title = p.title();
+    let remediation = p
+        .metadata
+        .as_ref()
+        .and_then(|m| m.custom.remediation.as_deref())
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    let default_severity = p.severity(rule);
+    for mut item in items {
         let number = |obj: &Json, key: &str| {
             obj.get(key)
                 .and_then(Json::as_u64)
                 .and_then(|l| u32::try_from(l).ok())
         };
-        let (message, resource, file, line, details) = match &item {
-            Json::String(s) => (s.clone(), String::new(), None, None, Json::Null),
+        // Taken out rather than copied: the rest of the item is read below.
+        let details = item
+            .as_object_mut()
+            .and_then(|o| o.remove("details"))
+            .unwrap_or(Json::Null);
+        let (message, resource, file, line) = match &item {
+            Json::String(s) => (s.clone(), String::new(), None, None),
             obj @ Json::Object(_) => (
                 str_field(obj, "msg")
                     .or_else(|| str_field(obj, "message"))
@@ -795,31 +810,26 @@ fn collect_findings(
                 str_field(obj, "resource").unwrap_or_default(),
                 str_field(obj, "file"),
                 number(obj, "line"),
-                obj.get("details").cloned().unwrap_or(Json::Null),
             ),
-            other => (other.to_string(), String::new(), None, None, Json::Null),
+            other => (other.to_string(), String::new(), None, None),
         };
         let severity = item
             .get("severity")
             .and_then(Json::as_str)
             .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| p.severity(rule));
+            .unwrap_or(default_severity);
         let resource = if resource.is_empty() {
             input_file.map(str::to_string).unwrap_or_default()
         } else {
             resource
         };
         out.push(Finding {
-            rule: p.id(),
+            rule: rule_id.clone(),
             severity,
-            title: p.title(),
+            title: title.clone(),
             message,
             resource,
-            remediation: meta
-                .and_then(|m| m.custom.remediation.clone())
-                .unwrap_or_default()
-                .trim_end()
-                .to_string(),
+            remediation: remediation.clone(),
             file: file.or_else(|| input_file.map(str::to_string)),
             line,
             column: line.and(number(&item, "column")),
