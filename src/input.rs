@@ -135,6 +135,37 @@ fn permission(p: &Permission) -> Value {
     })
 }
 
+/// [`build`] as the value regorus evaluates, equal to
+/// `regorus::Value::from(build(..))`. The analysis (the bulk of the input on a
+/// large account) is serialised straight into regorus values rather than through
+/// JSON values first; the rest is small and converted as one document.
+pub fn build_value(
+    account: &Account,
+    facts: &IamFacts,
+    reads: &InputReads,
+) -> crate::diag::Result<regorus::Value> {
+    let rest = IamFacts {
+        stop_access: Vec::new(),
+        stop_statements: Vec::new(),
+    };
+    let mut value = regorus::Value::from(build(account, &rest, reads));
+    let unrepresentable = |e: crate::rego_value::Error| {
+        crate::diag::Error::usage(format!("cannot build the input: {e}"))
+    };
+    let stop_access = crate::rego_value::to_value(&facts.stop_access).map_err(unrepresentable)?;
+    let stop_statements =
+        crate::rego_value::to_value(&facts.stop_statements).map_err(unrepresentable)?;
+    let iam = value
+        .as_object_mut()
+        .ok()
+        .and_then(|doc| doc.get_mut(&regorus::Value::from("iam")))
+        .and_then(|iam| iam.as_object_mut().ok())
+        .ok_or_else(|| crate::diag::Error::usage("cannot build the input: no `iam` section"))?;
+    iam.insert("stop_access".into(), stop_access);
+    iam.insert("stop_statements".into(), stop_statements);
+    Ok(value)
+}
+
 /// Builds the Rego input document, with the sections that no policy reads
 /// (`reads`) left out: on a large account most of the input is lists of users and
 /// roles that the built-in pack never looks at. `stopguard input` builds it all.

@@ -26,5 +26,6 @@ pub mod model;
 pub mod monitoring;
 pub mod par;
 pub mod patterns;
+pub mod rego_value;
 pub mod report;
 pub mod triage;

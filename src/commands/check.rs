@@ -129,13 +129,11 @@ pub fn evaluate(
     let reads = engine.input_reads();
     let facts = input::analyse(subject.account, subject.scps, &reads);
     timer.lap("iam analysis");
-    let doc = input::build(subject.account, &facts, &reads);
-    // Freed on this thread now, the analysis's memory is reused by what follows
-    // (converting the input, evaluating) rather than adding to the peak.
+    let value = input::build_value(subject.account, &facts, &reads)?;
+    // Freed now, the analysis's memory is reused by what follows (evaluating)
+    // rather than adding to the peak.
     drop(facts);
     timer.lap("build input");
-    let value = regorus::Value::from(doc);
-    timer.lap("convert input");
     let value_for_release = value.clone();
     let mut findings = engine.evaluate(value)?;
     if engine.has_per_file_policies() {
