@@ -4,12 +4,11 @@ mod common;
 use common::*;
 
 fn who(extra: &[&str]) -> Vec<(String, String, Vec<String>)> {
-    let mut args = vec![
-        "who-can",
-        "tests/fixtures/chains/authz.json",
-        "--format",
-        "json",
-    ];
+    who_in("tests/fixtures/chains/authz.json", extra)
+}
+
+fn who_in(fixture: &str, extra: &[&str]) -> Vec<(String, String, Vec<String>)> {
+    let mut args = vec!["who-can", fixture, "--format", "json"];
     args.extend_from_slice(extra);
     let r = stopguard(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -60,6 +59,45 @@ fn role_chains_boundaries_and_explicit_denies() {
     assert_eq!(find("gus").1, "allowed");
     assert_eq!(find("gus").2, ["gus", "ops"]);
     assert_eq!(find("ops").1, "allowed");
+}
+
+#[test]
+fn a_chain_is_only_as_definite_as_the_assumers_own_permission() {
+    // Each user may assume ops (which may stop instances) only from the office
+    // network: hal through his permissions boundary, ivy through her statement's
+    // condition, jo because a conditional Deny may apply. Without a request the
+    // chains are conditional; from the office, definite; from elsewhere, absent.
+    let fixture = "tests/fixtures/chains/narrowed.json";
+    let by_name = |list: Vec<(String, String, Vec<String>)>| -> Vec<(String, String)> {
+        list.into_iter()
+            .filter(|(n, _, _)| n != "ops")
+            .map(|(n, a, via)| {
+                assert!(via.is_empty() || via == [n.as_str(), "ops"], "{n}: {via:?}");
+                (n, a)
+            })
+            .collect()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(n, a)| (n.to_string(), a.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        by_name(who_in(fixture, &[])),
+        pairs(&[
+            ("hal", "conditional"),
+            ("ivy", "conditional"),
+            ("jo", "conditional")
+        ])
+    );
+    assert_eq!(
+        by_name(who_in(fixture, &["--context", "aws:SourceIp=203.0.113.9"])),
+        pairs(&[("hal", "allowed"), ("ivy", "allowed"), ("jo", "allowed")])
+    );
+    assert_eq!(
+        by_name(who_in(fixture, &["--context", "aws:SourceIp=198.51.100.1"])),
+        pairs(&[])
+    );
 }
 
 #[test]

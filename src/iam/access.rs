@@ -143,6 +143,29 @@ impl<'t> TrustInfo<'t> {
     }
 }
 
+/// What one principal's policies decide about a request, before it is written up.
+struct Judgement<'a, 'p> {
+    principal: &'p Principal<'a>,
+    /// `allowed` or `conditional`.
+    word: &'static str,
+    /// Each of the principal's sources' verdict, in source order.
+    verdicts: Vec<DocVerdict>,
+    /// The request as this principal makes it.
+    context: RequestContext,
+    limits: Vec<String>,
+}
+
+impl<'a> Judgement<'a, '_> {
+    /// Each source that has a document, with the document and its verdict.
+    fn documents(&self) -> impl Iterator<Item = (&Source<'a>, &'a PolicyDocument, &DocVerdict)> {
+        self.principal
+            .sources
+            .iter()
+            .zip(&self.verdicts)
+            .filter_map(|(src, v)| Some((src, src.doc()?, v)))
+    }
+}
+
 /// A principal's statements for one action (`sts:AssumeRole`, `iam:PutUserPolicy`...),
 /// with their conditions decided once: checking them against each candidate
 /// resource is then only wildcard matching.
@@ -170,6 +193,33 @@ impl<'g> ActionGrants<'g> {
             allows: prep(&a.grants),
             denies: prep(&a.denials),
             limited: !a.limits.is_empty(),
+        }
+    }
+    /// The same from a judged principal's statements, read in place: what `new`
+    /// makes of the [`Access`] written up from them.
+    fn judged(j: &Judgement<'g, '_>, ctx: &RequestContext) -> Self {
+        let prep = |pick: fn(&DocVerdict) -> &[usize]| {
+            j.documents()
+                .flat_map(|(_, doc, v)| pick(v).iter().filter_map(|&i| doc.statements.get(i)))
+                .map(|s| {
+                    let (resources, not_resource) = match &s.resource {
+                        Some(Matcher::Is(v)) => (v.as_slice(), false),
+                        Some(Matcher::Not(v)) => (v.as_slice(), true),
+                        None => (&[][..], false),
+                    };
+                    (
+                        resources,
+                        not_resource,
+                        super::condition::evaluate_all(&s.conditions, ctx),
+                    )
+                })
+                .filter(|(_, _, t)| *t != Tri::False)
+                .collect()
+        };
+        ActionGrants {
+            allows: prep(|v| &v.allows),
+            denies: prep(|v| &v.denies),
+            limited: !j.limits.is_empty(),
         }
     }
     fn hit(list: &[(&[Pattern], bool, Tri)], resource: &str) -> Tri {
@@ -682,12 +732,49 @@ impl<'a> Analyzer<'a> {
             resource,
             context: ctx,
         };
+        let Some((scp_layers, scp_limits)) = self.scp_gate(&req) else {
+            return vec![];
+        };
+        let mut out = self.judge_principals(&req, &scp_layers, &scp_limits, |j| {
+            self.write_up(j, &req, &scp_layers, with_mfa)
+        });
+        out.sort_by(|a, b| a.arn.cmp(&b.arn));
+        out
+    }
+
+    /// The principals whose own policies allow `action` on `resource`, each with its
+    /// statements for the action prepared for matching resources ([`ActionGrants`]):
+    /// what [`Self::who_can_direct_with`] finds, without writing up its grants (the
+    /// role-chain pass asks this of thousands of principals and needs no more).
+    fn action_grants(
+        &self,
+        action: &str,
+        resource: &str,
+        ctx: &RequestContext,
+    ) -> Vec<(&'a str, ActionGrants<'a>)> {
+        let req = Request {
+            action,
+            resource,
+            context: ctx,
+        };
+        let Some((scp_layers, scp_limits)) = self.scp_gate(&req) else {
+            return vec![];
+        };
+        self.judge_principals(&req, &scp_layers, &scp_limits, |j| {
+            (j.principal.arn, ActionGrants::judged(j, ctx))
+        })
+    }
+
+    /// Each SCP level's verdict on the request, and the limits the levels that allow
+    /// it only for some requests put on everyone; None when the SCPs deny it to
+    /// every principal they apply to, and none is exempt.
+    fn scp_gate(&self, req: &Request) -> Option<(Vec<Layer>, Vec<String>)> {
         let scp_layers: Vec<Layer> = self
             .scps
             .iter()
             .map(|level| {
                 level.policies.iter().fold(Layer::EMPTY, |l, (_, d)| {
-                    l.add(&eval::evaluate_document(d, &req))
+                    l.add(&eval::evaluate_document(d, req))
                 })
             })
             .collect();
@@ -701,118 +788,48 @@ impl<'a> Analyzer<'a> {
         if scp_layers.iter().any(|l| l.permits() == Tri::False)
             && !self.principals.iter().any(|p| p.scp_exempt())
         {
-            return vec![];
+            return None;
         }
-        // Principals are independent: on a large account they are judged in parallel,
-        // each thread with its own verdict cache, and the results concatenated in order.
-        let judge = |chunk: &[Principal<'a>]| -> Vec<Access> {
+        Some((scp_layers, scp_limits))
+    }
+
+    /// Judges every principal on the request and passes each that may perform it to
+    /// `write`, in principal order. Principals are independent: on a large account
+    /// they are judged in parallel, each thread with its own verdict cache, and the
+    /// results concatenated in order.
+    fn judge_principals<R: Send>(
+        &self,
+        req: &Request,
+        scp_layers: &[Layer],
+        scp_limits: &[String],
+        write: impl Fn(&Judgement<'a, '_>) -> R + Sync,
+    ) -> Vec<R> {
+        let judge = |chunk: &[Principal<'a>]| -> Vec<R> {
             let mut cache = VerdictCache::default();
             let mut out = Vec::new();
             for p in chunk {
-                let Some(decision) = self.decide(p, &req, &scp_layers, &mut cache) else {
+                let Some(decision) = self.decide(p, req, scp_layers, &mut cache) else {
                     continue;
                 };
                 let Some(word) = access_word(decision) else {
                     continue;
                 };
-                let verdicts = self.verdicts(p, &req, &cache);
-                let pctx = self.principal_context(p, ctx);
-                let ctx = &pctx;
-                let mut grants = Vec::new();
-                let mut denials = Vec::new();
-                for (src, v) in p.sources.iter().zip(&verdicts) {
-                    let Some(doc) = src.doc() else { continue };
-                    for &i in &v.allows {
-                        if let Some(s) = doc.statements.get(i) {
-                            let i = doc.written_index(i);
-                            grants.push(grant(src, s, i, action, ctx, p.file));
-                        }
-                    }
-                    for &i in &v.denies {
-                        if let Some(s) = doc.statements.get(i) {
-                            let i = doc.written_index(i);
-                            denials.push(grant(src, s, i, action, ctx, p.file));
-                        }
-                    }
-                }
-                let mut limits = if p.scp_exempt() {
-                    vec![]
-                } else if self.scps_principal_dependent() {
-                    // An SCP conditioned on who asks (aws:PrincipalArn, ...) is
-                    // decided for this principal: limiting only if still open.
-                    let preq = Request {
-                        context: ctx,
-                        ..req.clone()
-                    };
-                    self.scps
-                        .iter()
-                        .zip(self.scp_layers(&preq))
-                        .filter(|(_, l)| l.permits() == Tri::Unknown)
-                        .map(|(level, _)| {
-                            format!("SCP {} allows it only for some requests", level.file)
-                        })
-                        .collect()
-                } else {
-                    scp_limits.clone()
-                };
-                if let Some(b) = p.boundary {
-                    match self.managed.get(b).and_then(|m| m.default_document()) {
-                        None => {
-                            limits.push(format!("permissions boundary {b} is not in the input"))
-                        }
-                        Some(d) => {
-                            if Layer::EMPTY
-                                .add(&eval::evaluate_document(d, &req))
-                                .permits()
-                                == Tri::Unknown
-                            {
-                                limits.push(format!(
-                                    "permissions boundary {b} allows it only for some requests"
-                                ));
-                            }
-                        }
-                    }
-                }
-                for g in &p.unknown_groups {
-                    limits.push(format!(
-                        "group {g} is not in the input; its policies were not counted"
-                    ));
-                }
-                let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
-                    let absent = ctx
-                        .with_absent("aws:MultiFactorAuthPresent")
-                        .with_absent("aws:MultiFactorAuthAge");
-                    let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
-                    [absent, falsy].iter().all(|c| {
-                        let r = Request {
-                            action,
-                            resource,
-                            context: c,
-                        };
-                        let mut local = VerdictCache::default();
-                        self.decide(p, &r, &scp_layers, &mut local)
-                            .is_none_or(|d| d == Tri::False)
-                    })
-                });
-                out.push(Access {
-                    arn: p.arn.to_string(),
-                    principal_type: p.kind,
-                    name: p.name.to_string(),
-                    access: word,
-                    grants,
-                    denials,
+                let verdicts = self.verdicts(p, req, &cache);
+                let context = self.principal_context(p, req.context);
+                let limits = self.limits(p, req, &context, scp_limits);
+                out.push(write(&Judgement {
+                    principal: p,
+                    word,
+                    verdicts,
+                    context,
                     limits,
-                    mfa_required,
-                    via: vec![],
-                    escalation: None,
-                    file: p.file.map(str::to_string),
-                });
+                }));
             }
             out
         };
         let principals = self.principals();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut out: Vec<Access> = if threads > 1 && principals.len() >= PARALLEL_ABOVE {
+        if threads > 1 && principals.len() >= PARALLEL_ABOVE {
             let size = principals.len().div_ceil(threads);
             std::thread::scope(|scope| {
                 let handles: Vec<_> = principals
@@ -821,14 +838,118 @@ impl<'a> Analyzer<'a> {
                     .collect();
                 handles
                     .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
                     .collect()
             })
         } else {
             judge(principals)
+        }
+    }
+
+    /// What narrows a principal's access: SCPs that allow it only for some requests,
+    /// a permissions boundary that does (or is missing from the input), and groups
+    /// the input does not hold.
+    fn limits(
+        &self,
+        p: &Principal<'a>,
+        req: &Request,
+        pctx: &RequestContext,
+        scp_limits: &[String],
+    ) -> Vec<String> {
+        let mut limits = if p.scp_exempt() {
+            vec![]
+        } else if self.scps_principal_dependent() {
+            // An SCP conditioned on who asks (aws:PrincipalArn, ...) is decided for
+            // this principal: limiting only if still open.
+            let preq = Request {
+                context: pctx,
+                ..req.clone()
+            };
+            self.scps
+                .iter()
+                .zip(self.scp_layers(&preq))
+                .filter(|(_, l)| l.permits() == Tri::Unknown)
+                .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
+                .collect()
+        } else {
+            scp_limits.to_vec()
         };
-        out.sort_by(|a, b| a.arn.cmp(&b.arn));
-        out
+        if let Some(b) = p.boundary {
+            match self.managed.get(b).and_then(|m| m.default_document()) {
+                None => limits.push(format!("permissions boundary {b} is not in the input")),
+                Some(d) => {
+                    if Layer::EMPTY.add(&eval::evaluate_document(d, req)).permits() == Tri::Unknown
+                    {
+                        limits.push(format!(
+                            "permissions boundary {b} allows it only for some requests"
+                        ));
+                    }
+                }
+            }
+        }
+        for g in &p.unknown_groups {
+            limits.push(format!(
+                "group {g} is not in the input; its policies were not counted"
+            ));
+        }
+        limits
+    }
+
+    /// A judged principal as an [`Access`], with the statements that grant and
+    /// narrow it; `with_mfa` also decides, for a user, whether it holds without MFA.
+    fn write_up(
+        &self,
+        j: &Judgement<'a, '_>,
+        req: &Request,
+        scp_layers: &[Layer],
+        with_mfa: bool,
+    ) -> Access {
+        let p = j.principal;
+        let ctx = &j.context;
+        let mut grants = Vec::new();
+        let mut denials = Vec::new();
+        for (src, doc, v) in j.documents() {
+            for &i in &v.allows {
+                if let Some(s) = doc.statements.get(i) {
+                    let i = doc.written_index(i);
+                    grants.push(grant(src, s, i, req.action, ctx, p.file));
+                }
+            }
+            for &i in &v.denies {
+                if let Some(s) = doc.statements.get(i) {
+                    let i = doc.written_index(i);
+                    denials.push(grant(src, s, i, req.action, ctx, p.file));
+                }
+            }
+        }
+        let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
+            let absent = ctx
+                .with_absent("aws:MultiFactorAuthPresent")
+                .with_absent("aws:MultiFactorAuthAge");
+            let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
+            [absent, falsy].iter().all(|c| {
+                let r = Request {
+                    context: c,
+                    ..req.clone()
+                };
+                let mut local = VerdictCache::default();
+                self.decide(p, &r, scp_layers, &mut local)
+                    .is_none_or(|d| d == Tri::False)
+            })
+        });
+        Access {
+            arn: p.arn.to_string(),
+            principal_type: p.kind,
+            name: p.name.to_string(),
+            access: j.word,
+            grants,
+            denials,
+            limits: j.limits.clone(),
+            mfa_required,
+            via: vec![],
+            escalation: None,
+            file: p.file.map(str::to_string),
+        }
     }
 
     /// Principals that reach the access by assuming roles that have it (transitively,
@@ -855,16 +976,10 @@ impl<'a> Analyzer<'a> {
             return;
         }
         let account = self.account.account_id.as_deref().unwrap_or("*");
-        let assumers = self.who_can_direct_with(
-            ASSUME_ROLE,
-            &format!("arn:aws:iam::{account}:role/*"),
-            ctx,
-            false,
-        );
-        let prepared: HashMap<&str, ActionGrants> = assumers
-            .iter()
-            .map(|a| (a.arn.as_str(), ActionGrants::new(a, ctx)))
-            .collect();
+        let assumers =
+            self.action_grants(ASSUME_ROLE, &format!("arn:aws:iam::{account}:role/*"), ctx);
+        let assumer_arns: Vec<&str> = assumers.iter().map(|(arn, _)| *arn).collect();
+        let prepared: HashMap<&str, ActionGrants> = assumers.into_iter().collect();
         let principals: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
             .account
             .iam
@@ -918,7 +1033,7 @@ impl<'a> Analyzer<'a> {
                 .iter()
                 .any(|(_, _, t, _)| t.account_allow != Tri::False)
             {
-                candidates.extend(assumers.iter().map(|a| a.arn.as_str()));
+                candidates.extend(assumer_arns.iter().copied());
             }
             candidates.sort_unstable();
             candidates.dedup();
