@@ -22,8 +22,9 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 }
 
-/// The rule names a policy may use to report, as conftest defines them.
-pub const RESULT_RULES: [&str; 3] = ["deny", "violation", "warn"];
+mod entry_points;
+pub use entry_points::RESULT_RULES;
+use entry_points::{package_of, result_rules};
 
 /// A policy or data file before loading.
 #[derive(Debug, Clone)]
@@ -114,6 +115,62 @@ pub fn builtin_sources() -> Vec<PolicySource> {
             builtin: true,
         })
         .collect()
+}
+
+/// The built-in pack as compiled by `build.rs`, when that compiled it: read once.
+fn builtin_program() -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    static BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_program.rvm"));
+    static PROGRAM: std::sync::OnceLock<Option<std::sync::Arc<regorus::rvm::program::Program>>> =
+        std::sync::OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            if BYTES.is_empty() {
+                return None;
+            }
+            match regorus::rvm::program::Program::deserialize_binary(BYTES) {
+                Ok(regorus::rvm::program::DeserializationResult::Complete(p)) => {
+                    Some(std::sync::Arc::new(p))
+                }
+                _ => None,
+            }
+        })
+        .clone()
+}
+
+/// The program `build.rs` compiled, when `sources` (tests left out) are exactly
+/// the built-in pack and the program has exactly their entry points; None sends
+/// the engine to compile them itself.
+fn precompiled_for(
+    sources: &[PolicySource],
+) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    let builtin_policies = builtin::BUILTIN
+        .iter()
+        .filter(|(path, _)| path.ends_with(".rego") && !path.ends_with("_test.rego"))
+        .count();
+    let policies: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.is_rego() && !s.is_test())
+        .map(|s| s.text.as_str())
+        .collect();
+    if !sources.iter().all(|s| s.builtin && !s.is_test()) || policies.len() != builtin_policies {
+        return None;
+    }
+    // The VM evaluates some rule heads wrongly (rvm_gaps): such packs run on the
+    // interpreter, precompiled or not.
+    if policies
+        .iter()
+        .any(|t| rvm_gaps::first_bracketed_rule_head(t).is_some())
+    {
+        return None;
+    }
+    let program = builtin_program()?;
+    let names: std::collections::BTreeSet<String> =
+        entry_points::entry_point_names(policies.iter().copied())
+            .into_iter()
+            .collect();
+    let compiled: std::collections::BTreeSet<String> =
+        program.entry_points.keys().cloned().collect();
+    (names == compiled).then_some(program)
 }
 
 /// Adds `extra` to `sources`, replacing a built-in file that `extra` holds again (as
@@ -317,27 +374,6 @@ fn rego_offset(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-/// Finds the package line of a module without a full parse.
-fn package_of(text: &str) -> Option<String> {
-    text.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("package "))
-        .map(|p| p.trim().to_string())
-}
-
-/// The result rules a module defines at top level.
-fn result_rules(text: &str) -> Vec<&'static str> {
-    RESULT_RULES
-        .into_iter()
-        .filter(|rule| {
-            text.lines().any(|l| {
-                l.strip_prefix(rule)
-                    .is_some_and(|rest| rest.starts_with([' ', '[', '{', '\t']) || rest.is_empty())
-            })
-        })
-        .collect()
-}
-
 pub struct PolicyEngine {
     engine: regorus::Engine,
     /// The pack compiled to RVM bytecode, several times faster than the
@@ -380,6 +416,14 @@ impl PolicyEngine {
             .into_iter()
             .filter(|s| options.include_tests || !s.is_test())
             .collect();
+        // The built-in pack alone runs the program build.rs compiled: nothing to
+        // parse or compile here. The interpreter then holds no policies, and is
+        // never asked to (it runs only when there is no program).
+        let precompiled = if options.use_vm {
+            precompiled_for(&sources)
+        } else {
+            None
+        };
         for s in &sources {
             if !s.is_rego() {
                 match parse_params(s) {
@@ -401,9 +445,11 @@ impl PolicyEngine {
                 }
                 continue;
             }
-            if let Err(e) = engine.add_policy(s.path.clone(), s.text.clone()) {
-                errors.push(rego_error(&e, &sources, false));
-                continue;
+            if precompiled.is_none() {
+                if let Err(e) = engine.add_policy(s.path.clone(), s.text.clone()) {
+                    errors.push(rego_error(&e, &sources, false));
+                    continue;
+                }
             }
             let meta = match metadata::parse(&s.text) {
                 Ok(m) => m,
@@ -498,7 +544,10 @@ impl PolicyEngine {
             params,
         };
         if options.use_vm {
-            me.program = me.compile_vm()?;
+            me.program = match precompiled {
+                Some(program) => Some(program),
+                None => me.compile_vm()?,
+            };
         }
         Ok(me)
     }
@@ -579,6 +628,14 @@ impl PolicyEngine {
     /// Whether evaluation runs on the bytecode VM (false: the interpreter).
     pub fn uses_vm(&self) -> bool {
         self.program.is_some()
+    }
+
+    /// Whether it runs the program `build.rs` compiled (the built-in pack alone).
+    pub fn is_precompiled(&self) -> bool {
+        match (&self.program, builtin_program()) {
+            (Some(p), Some(b)) => std::sync::Arc::ptr_eq(p, &b),
+            _ => false,
+        }
     }
 
     pub fn sources(&self) -> &[PolicySource] {
@@ -847,3 +904,70 @@ fn collect_findings(
 }
 
 pub mod extensions;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The examples' account, analysed, as the input `check` evaluates.
+    fn examples_input(engine: &PolicyEngine) -> regorus::Value {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let account = crate::load::load_paths(
+            &[
+                root.join("examples/account"),
+                root.join("examples/policy-files"),
+            ],
+            &crate::load::Limits::default(),
+        )
+        .unwrap();
+        let reads = engine.input_reads();
+        let facts = crate::input::analyse(&account, &[], &reads);
+        crate::input::build_value(&account, &facts, &reads).unwrap()
+    }
+
+    #[test]
+    fn the_builtin_pack_runs_the_program_build_rs_compiled_and_finds_the_same() {
+        let options = Options::default();
+        let mut precompiled = PolicyEngine::load(builtin_sources(), None, &options).unwrap();
+        assert!(precompiled.is_precompiled());
+        // The same files, not known as the built-in pack: compiled here.
+        let mine: Vec<PolicySource> = builtin_sources()
+            .into_iter()
+            .map(|s| PolicySource {
+                builtin: false,
+                ..s
+            })
+            .collect();
+        let mut compiled = PolicyEngine::load(mine, None, &options).unwrap();
+        assert!(compiled.uses_vm() && !compiled.is_precompiled());
+        let input = examples_input(&precompiled);
+        let a = precompiled.evaluate(input.clone()).unwrap();
+        let b = compiled.evaluate(input).unwrap();
+        assert!(a.len() > 20, "the examples should trigger most rules");
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&b).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_pack_that_differs_from_the_builtin_one_is_compiled_here() {
+        let options = Options::default();
+        // One built-in policy left out: not the pack build.rs compiled.
+        let mut fewer = builtin_sources();
+        let i = fewer
+            .iter()
+            .position(|s| s.path.ends_with("who_may_stop.rego"))
+            .unwrap();
+        fewer.remove(i);
+        let engine = PolicyEngine::load(fewer, None, &options).unwrap();
+        assert!(engine.uses_vm() && !engine.is_precompiled());
+        // The test files need the interpreter, which then holds every policy.
+        let tests = Options {
+            include_tests: true,
+            ..Options::default()
+        };
+        let engine = PolicyEngine::load(builtin_sources(), None, &tests).unwrap();
+        assert!(!engine.is_precompiled());
+    }
+}
