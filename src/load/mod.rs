@@ -434,15 +434,14 @@ fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
     check_yaml_depth(raw)?;
     match raw.format {
         Format::Json => {
-            let mut doc = {
-                let _split = listed::Splitting::over(&raw.text);
-                serde_json::from_str::<AnyDoc>(&raw.text)
-                    .map_err(|e| json_error(raw, &e, e.line(), e.column()))?
-            };
-            listed::resolve(&mut doc.UserDetailList, raw)?;
-            listed::resolve(&mut doc.GroupDetailList, raw)?;
-            listed::resolve(&mut doc.RoleDetailList, raw)?;
-            listed::resolve(&mut doc.Policies, raw)?;
+            let (mut doc, lists) = listed::parse_json(raw, |text| {
+                serde_json::from_str::<AnyDoc>(text)
+                    .map_err(|e| json_error(raw, &e, e.line(), e.column()))
+            })?;
+            listed::resolve(&mut doc.UserDetailList, &lists, raw)?;
+            listed::resolve(&mut doc.GroupDetailList, &lists, raw)?;
+            listed::resolve(&mut doc.RoleDetailList, &lists, raw)?;
+            listed::resolve(&mut doc.Policies, &lists, raw)?;
             Ok(doc)
         }
         Format::Yaml => yaml_serde::from_str::<AnyDoc>(&raw.text).map_err(|e| {
