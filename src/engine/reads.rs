@@ -46,6 +46,11 @@ impl InputReads {
         }
     }
 
+    /// The paths referenced, each a list of field names from `input`.
+    pub fn paths(&self) -> &[Vec<String>] {
+        &self.paths
+    }
+
     /// Whether a policy may read the section at `path` (e.g. `["iam", "users"]`).
     pub fn needs(&self, path: &[&str]) -> bool {
         self.everything
