@@ -135,7 +135,25 @@ pub fn run(
     escalation: bool,
 ) -> Result<ExitStatus> {
     let ctx = request_context(context_pairs, context_file)?;
-    let (account, scps) = super::load_account(args)?;
+    // The answer reads only the statements that may apply to the action, to
+    // sts:AssumeRole (role chains) and, with escalation paths, to the IAM and
+    // service actions those ask about: the others are left out while loading, as
+    // `check` does.
+    let statements_for: &'static [&'static str] = {
+        // Leaked once per process: the filter outlives the load (a few bytes).
+        let action: &'static str = Box::leak(action.to_string().into_boxed_str());
+        let mut actions = vec![action, crate::iam::access::ASSUME_ROLE];
+        if escalation {
+            actions.extend_from_slice(crate::iam::escalation::ACTIONS);
+        }
+        Box::leak(actions.into_boxed_slice())
+    };
+    let statements_for = Some(statements_for);
+    let (loaded, scps) = super::load_account_deferred(args, false, statements_for)?;
+    if let Some(e) = Error::collect(loaded.deferred) {
+        return Err(e);
+    }
+    let account = loaded.account;
     let resource = resource
         .map(str::to_string)
         .unwrap_or_else(|| input::any_instance(&account));

@@ -23,6 +23,36 @@ use super::eval::{self, Layer, Request};
 use super::policy::Effect;
 use super::tri::Tri;
 
+const PUT_USER_POLICY: &str = "iam:PutUserPolicy";
+const ATTACH_USER_POLICY: &str = "iam:AttachUserPolicy";
+const PUT_ROLE_POLICY: &str = "iam:PutRolePolicy";
+const ATTACH_ROLE_POLICY: &str = "iam:AttachRolePolicy";
+const CREATE_POLICY_VERSION: &str = "iam:CreatePolicyVersion";
+const ADD_USER_TO_GROUP: &str = "iam:AddUserToGroup";
+const PUT_GROUP_POLICY: &str = "iam:PutGroupPolicy";
+const ATTACH_GROUP_POLICY: &str = "iam:AttachGroupPolicy";
+const PASS_ROLE: &str = "iam:PassRole";
+const RUN_INSTANCES: &str = "ec2:RunInstances";
+const CREATE_FUNCTION: &str = "lambda:CreateFunction";
+
+/// Every action the escalation paths ask about, besides the one queried: a load
+/// that leaves statements out ([`super::policy::KeepStatementsFor`]) keeps those
+/// that may apply to these too. Each query below names its action by one of
+/// these constants.
+pub const ACTIONS: &[&str] = &[
+    PUT_USER_POLICY,
+    ATTACH_USER_POLICY,
+    PUT_ROLE_POLICY,
+    ATTACH_ROLE_POLICY,
+    CREATE_POLICY_VERSION,
+    ADD_USER_TO_GROUP,
+    PUT_GROUP_POLICY,
+    ATTACH_GROUP_POLICY,
+    PASS_ROLE,
+    RUN_INSTANCES,
+    CREATE_FUNCTION,
+];
+
 fn grants_for<'g>(list: &'g [Access], ctx: &RequestContext) -> HashMap<&'g str, ActionGrants<'g>> {
     list.iter()
         .map(|a| (a.arn.as_str(), ActionGrants::new(a, ctx)))
@@ -63,17 +93,17 @@ impl<'a> Analyzer<'a> {
         let groups = format!("arn:aws:iam::{account}:group/*");
         let policies = format!("arn:aws:iam::{account}:policy/*");
         let q = |act: &str, res: &str| self.who_can_direct_with(act, res, ctx, false);
-        let put_user = q("iam:PutUserPolicy", &users);
-        let attach_user = q("iam:AttachUserPolicy", &users);
-        let put_role = q("iam:PutRolePolicy", &roles);
-        let attach_role = q("iam:AttachRolePolicy", &roles);
-        let new_version = q("iam:CreatePolicyVersion", &policies);
-        let add_to_group = q("iam:AddUserToGroup", &groups);
-        let put_group = q("iam:PutGroupPolicy", &groups);
-        let attach_group = q("iam:AttachGroupPolicy", &groups);
-        let pass_role = q("iam:PassRole", &roles);
-        let run_instances = q("ec2:RunInstances", "*");
-        let create_function = q("lambda:CreateFunction", "*");
+        let put_user = q(PUT_USER_POLICY, &users);
+        let attach_user = q(ATTACH_USER_POLICY, &users);
+        let put_role = q(PUT_ROLE_POLICY, &roles);
+        let attach_role = q(ATTACH_ROLE_POLICY, &roles);
+        let new_version = q(CREATE_POLICY_VERSION, &policies);
+        let add_to_group = q(ADD_USER_TO_GROUP, &groups);
+        let put_group = q(PUT_GROUP_POLICY, &groups);
+        let attach_group = q(ATTACH_GROUP_POLICY, &groups);
+        let pass_role = q(PASS_ROLE, &roles);
+        let run_instances = q(RUN_INSTANCES, "*");
+        let create_function = q(CREATE_FUNCTION, "*");
         let g = |l| grants_for(l, ctx);
         let (put_user, attach_user, put_role, attach_role) =
             (g(&put_user), g(&attach_user), g(&put_role), g(&attach_role));
