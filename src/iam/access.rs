@@ -732,11 +732,8 @@ impl<'a> Analyzer<'a> {
             resource,
             context: ctx,
         };
-        let Some((scp_layers, scp_limits)) = self.scp_gate(&req) else {
-            return vec![];
-        };
-        let mut out = self.judge_principals(&req, &scp_layers, &scp_limits, |j| {
-            self.write_up(j, &req, &scp_layers, with_mfa)
+        let mut out = self.judge_principals(&req, |j, scp_layers| {
+            self.write_up(j, &req, scp_layers, with_mfa)
         });
         out.sort_by(|a, b| a.arn.cmp(&b.arn));
         out
@@ -757,12 +754,7 @@ impl<'a> Analyzer<'a> {
             resource,
             context: ctx,
         };
-        let Some((scp_layers, scp_limits)) = self.scp_gate(&req) else {
-            return vec![];
-        };
-        self.judge_principals(&req, &scp_layers, &scp_limits, |j| {
-            (j.principal.arn, ActionGrants::judged(j, ctx))
-        })
+        self.judge_principals(&req, |j, _| (j.principal.arn, ActionGrants::judged(j, ctx)))
     }
 
     /// Each SCP level's verdict on the request, and the limits the levels that allow
@@ -794,16 +786,19 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Judges every principal on the request and passes each that may perform it to
-    /// `write`, in principal order. Principals are independent: on a large account
-    /// they are judged in parallel, each thread with its own verdict cache, and the
-    /// results concatenated in order.
+    /// `write`, with the SCP levels' verdicts, in principal order; nothing when the
+    /// SCPs deny the request to everyone. Principals are independent: on a large
+    /// account they are judged in parallel, each thread with its own verdict
+    /// cache, and the results concatenated in order.
     fn judge_principals<R: Send>(
         &self,
         req: &Request,
-        scp_layers: &[Layer],
-        scp_limits: &[String],
-        write: impl Fn(&Judgement<'a, '_>) -> R + Sync,
+        write: impl Fn(&Judgement<'a, '_>, &[Layer]) -> R + Sync,
     ) -> Vec<R> {
+        let Some((scp_layers, scp_limits)) = self.scp_gate(req) else {
+            return vec![];
+        };
+        let (scp_layers, scp_limits) = (scp_layers.as_slice(), scp_limits.as_slice());
         let judge = |chunk: &[Principal<'a>]| -> Vec<R> {
             let mut cache = VerdictCache::default();
             let mut out = Vec::new();
@@ -817,13 +812,14 @@ impl<'a> Analyzer<'a> {
                 let verdicts = self.verdicts(p, req, &cache);
                 let context = self.principal_context(p, req.context);
                 let limits = self.limits(p, req, &context, scp_limits);
-                out.push(write(&Judgement {
+                let judged = Judgement {
                     principal: p,
                     word,
                     verdicts,
                     context,
                     limits,
-                }));
+                };
+                out.push(write(&judged, scp_layers));
             }
             out
         };
