@@ -132,7 +132,20 @@ fn side(
     scps: &[ScpLevel],
     action: &str,
 ) -> Result<(Vec<Access>, Vec<Grant>)> {
-    let account = load::load_paths(&[path.to_path_buf()], limits)?;
+    // Only the statements that may apply to the action (and to sts:AssumeRole, for
+    // role chains) can change the answer: the others are left out while loading.
+    let options = load::Options {
+        statements_for: Some(super::statements_for(&[
+            action,
+            crate::iam::access::ASSUME_ROLE,
+        ])),
+        ..load::Options::default()
+    };
+    let loaded = load::load_paths_opts(&[path.to_path_buf()], limits, false, &options)?;
+    if let Some(e) = crate::diag::Error::collect(loaded.deferred) {
+        return Err(e);
+    }
+    let account = loaded.account;
     // Each side its own collected SCPs, unless --scp names them for both.
     let scps = super::effective_scps(&account, scps.to_vec());
     let analyzer = Analyzer::new(&account, &scps);

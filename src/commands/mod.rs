@@ -47,6 +47,18 @@ pub fn load_account_with(
     }
 }
 
+/// The statement filter of a command that asks about `actions` only (see
+/// [`crate::iam::policy::KeepStatementsFor`]), for [`load_account_deferred`] and
+/// [`load::Options::statements_for`]. Leaked: the filter outlives the load, and a
+/// command builds one per run (a few bytes).
+pub fn statements_for(actions: &[&str]) -> &'static [&'static str] {
+    let leaked: Vec<&'static str> = actions
+        .iter()
+        .map(|a| &*Box::leak(a.to_string().into_boxed_str()))
+        .collect();
+    Box::leak(leaked.into_boxed_slice())
+}
+
 /// As [`load_account_with`], but errors in CloudTrail log files are returned in
 /// `deferred` rather than ending the load, so `check` can judge the rest first.
 /// `statements_for` leaves out IAM statements that apply to none of those actions

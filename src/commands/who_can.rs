@@ -139,16 +139,11 @@ pub fn run(
     // sts:AssumeRole (role chains) and, with escalation paths, to the IAM and
     // service actions those ask about: the others are left out while loading, as
     // `check` does.
-    let statements_for: &'static [&'static str] = {
-        // Leaked once per process: the filter outlives the load (a few bytes).
-        let action: &'static str = Box::leak(action.to_string().into_boxed_str());
-        let mut actions = vec![action, crate::iam::access::ASSUME_ROLE];
-        if escalation {
-            actions.extend_from_slice(crate::iam::escalation::ACTIONS);
-        }
-        Box::leak(actions.into_boxed_slice())
-    };
-    let statements_for = Some(statements_for);
+    let mut actions = vec![action, crate::iam::access::ASSUME_ROLE];
+    if escalation {
+        actions.extend_from_slice(crate::iam::escalation::ACTIONS);
+    }
+    let statements_for = Some(super::statements_for(&actions));
     let (loaded, scps) = super::load_account_deferred(args, false, statements_for)?;
     if let Some(e) = Error::collect(loaded.deferred) {
         return Err(e);
