@@ -53,12 +53,13 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let policies = root.join("policies");
     println!("cargo:rerun-if-changed=policies");
     let mut files = Vec::new();
-    walk(&policies, &mut files);
+    walk(&root.join("policies"), &mut files);
     files.sort();
     let mut code = String::from("/// (path relative to the repository, contents)\npub static BUILTIN: &[(&str, &str)] = &[\n");
+    // The policies to compile ahead of time: (path, text), tests left out.
+    let mut policies = Vec::new();
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f
@@ -70,6 +71,12 @@ fn main() {
             "    ({rel:?}, include_str!({:?})),\n",
             f.display().to_string()
         ));
+        if rel.ends_with(".rego") && !rel.ends_with("_test.rego") {
+            match std::fs::read_to_string(f) {
+                Ok(text) => policies.push((rel, text)),
+                Err(e) => println!("cargo:warning=cannot read {}: {e}", f.display()),
+            }
+        }
     }
     code.push_str("];\n");
     let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
@@ -79,20 +86,6 @@ fn main() {
         std::process::exit(1);
     }
 
-    let mut policies = Vec::new();
-    for f in &files {
-        let rel = f
-            .strip_prefix(root)
-            .unwrap_or(f)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel.ends_with(".rego") && !rel.ends_with("_test.rego") {
-            match std::fs::read_to_string(f) {
-                Ok(text) => policies.push((rel, text)),
-                Err(e) => println!("cargo:warning=cannot read {}: {e}", f.display()),
-            }
-        }
-    }
     // An empty file when the pack does not compile: the engine compiles at run
     // time instead, and reports the error there with its file, line and column.
     let program = compile(&policies).unwrap_or_else(|e| {

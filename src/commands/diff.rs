@@ -141,11 +141,8 @@ fn side(
         ])),
         ..load::Options::default()
     };
-    let loaded = load::load_paths_opts(&[path.to_path_buf()], limits, false, &options)?;
-    if let Some(e) = crate::diag::Error::collect(loaded.deferred) {
-        return Err(e);
-    }
-    let account = loaded.account;
+    let (account, _) =
+        load::load_paths_opts(&[path.to_path_buf()], limits, false, &options)?.complete()?;
     // Each side its own collected SCPs, unless --scp names them for both.
     let scps = super::effective_scps(&account, scps.to_vec());
     let analyzer = Analyzer::new(&account, &scps);

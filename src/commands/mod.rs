@@ -41,10 +41,8 @@ pub fn load_account_with(
     raw_documents: bool,
 ) -> Result<(Account, load::RawDocuments, Vec<ScpLevel>)> {
     let (loaded, scps) = load_account_deferred(args, raw_documents, None)?;
-    match Error::collect(loaded.deferred) {
-        Some(e) => Err(e),
-        None => Ok((loaded.account, loaded.raws, scps)),
-    }
+    let (account, raws) = loaded.complete()?;
+    Ok((account, raws, scps))
 }
 
 /// The statement filter of a command that asks about `actions` only (see

@@ -145,10 +145,7 @@ pub fn run(
     }
     let statements_for = Some(super::statements_for(&actions));
     let (loaded, scps) = super::load_account_deferred(args, false, statements_for)?;
-    if let Some(e) = Error::collect(loaded.deferred) {
-        return Err(e);
-    }
-    let account = loaded.account;
+    let (account, _) = loaded.complete()?;
     let resource = resource
         .map(str::to_string)
         .unwrap_or_else(|| input::any_instance(&account));

@@ -341,7 +341,6 @@ fn check_contract(s: &PolicySource, meta: Option<&Metadata>) -> Option<Error> {
     })
 }
 
-/// conftest's policies live in `main` unless `--namespace` names others.
 /// Whether these sources hold policies that judge each input file on its own, known
 /// from their text before they are compiled (what [`PolicyEngine::has_per_file_policies`]
 /// answers after): so that inputs can be read while the policies compile.
@@ -354,6 +353,7 @@ pub fn sources_have_per_file_policies(sources: &[PolicySource], namespaces: &[St
     })
 }
 
+/// conftest's policies live in `main` unless `--namespace` names others.
 pub fn is_conftest_package(package: &str, namespaces: &[String]) -> bool {
     package == "main" || namespaces.iter().any(|n| n == package)
 }

@@ -156,13 +156,22 @@ struct Judgement<'a, 'p> {
 }
 
 impl<'a> Judgement<'a, '_> {
-    /// Each source that has a document, with the document and its verdict.
-    fn documents(&self) -> impl Iterator<Item = (&Source<'a>, &'a PolicyDocument, &DocVerdict)> {
+    /// The statements the verdicts `pick` (their allows or their denies), with
+    /// their source and their position in the document as written.
+    fn statements(
+        &self,
+        pick: fn(&DocVerdict) -> &[usize],
+    ) -> impl Iterator<Item = (&Source<'a>, &'a Statement, usize)> {
         self.principal
             .sources
             .iter()
             .zip(&self.verdicts)
             .filter_map(|(src, v)| Some((src, src.doc()?, v)))
+            .flat_map(move |(src, doc, v)| {
+                pick(v)
+                    .iter()
+                    .filter_map(move |&i| Some((src, doc.statements.get(i)?, doc.written_index(i))))
+            })
     }
 }
 
@@ -199,9 +208,8 @@ impl<'g> ActionGrants<'g> {
     /// makes of the [`Access`] written up from them.
     fn judged(j: &Judgement<'g, '_>, ctx: &RequestContext) -> Self {
         let prep = |pick: fn(&DocVerdict) -> &[usize]| {
-            j.documents()
-                .flat_map(|(_, doc, v)| pick(v).iter().filter_map(|&i| doc.statements.get(i)))
-                .map(|s| {
+            j.statements(pick)
+                .map(|(_, s, _)| {
                     let (resources, not_resource) = match &s.resource {
                         Some(Matcher::Is(v)) => (v.as_slice(), false),
                         Some(Matcher::Not(v)) => (v.as_slice(), true),
@@ -761,22 +769,8 @@ impl<'a> Analyzer<'a> {
     /// it only for some requests put on everyone; None when the SCPs deny it to
     /// every principal they apply to, and none is exempt.
     fn scp_gate(&self, req: &Request) -> Option<(Vec<Layer>, Vec<String>)> {
-        let scp_layers: Vec<Layer> = self
-            .scps
-            .iter()
-            .map(|level| {
-                level.policies.iter().fold(Layer::EMPTY, |l, (_, d)| {
-                    l.add(&eval::evaluate_document(d, req))
-                })
-            })
-            .collect();
-        let scp_limits: Vec<String> = self
-            .scps
-            .iter()
-            .zip(&scp_layers)
-            .filter(|(_, l)| l.permits() == Tri::Unknown)
-            .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
-            .collect();
+        let scp_layers = self.scp_layers(req);
+        let scp_limits = self.scp_limits(&scp_layers);
         if scp_layers.iter().any(|l| l.permits() == Tri::False)
             && !self.principals.iter().any(|p| p.scp_exempt())
         {
@@ -861,12 +855,7 @@ impl<'a> Analyzer<'a> {
                 context: pctx,
                 ..req.clone()
             };
-            self.scps
-                .iter()
-                .zip(self.scp_layers(&preq))
-                .filter(|(_, l)| l.permits() == Tri::Unknown)
-                .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
-                .collect()
+            self.scp_limits(&self.scp_layers(&preq))
         } else {
             scp_limits.to_vec()
         };
@@ -902,22 +891,13 @@ impl<'a> Analyzer<'a> {
     ) -> Access {
         let p = j.principal;
         let ctx = &j.context;
-        let mut grants = Vec::new();
-        let mut denials = Vec::new();
-        for (src, doc, v) in j.documents() {
-            for &i in &v.allows {
-                if let Some(s) = doc.statements.get(i) {
-                    let i = doc.written_index(i);
-                    grants.push(grant(src, s, i, req.action, ctx, p.file));
-                }
-            }
-            for &i in &v.denies {
-                if let Some(s) = doc.statements.get(i) {
-                    let i = doc.written_index(i);
-                    denials.push(grant(src, s, i, req.action, ctx, p.file));
-                }
-            }
-        }
+        let written = |pick: fn(&DocVerdict) -> &[usize]| -> Vec<Grant> {
+            j.statements(pick)
+                .map(|(src, s, i)| grant(src, s, i, req.action, ctx, p.file))
+                .collect()
+        };
+        let grants = written(|v| &v.allows);
+        let denials = written(|v| &v.denies);
         let mfa_required = (with_mfa && p.kind == PrincipalType::User).then(|| {
             let absent = ctx
                 .with_absent("aws:MultiFactorAuthPresent")
@@ -1301,6 +1281,17 @@ impl<'a> Analyzer<'a> {
                     l.add(&eval::evaluate_document(d, req))
                 })
             })
+            .collect()
+    }
+
+    /// The SCP levels (verdicts from [`Self::scp_layers`]) that allow the request
+    /// only for some requests, in words.
+    fn scp_limits(&self, layers: &[Layer]) -> Vec<String> {
+        self.scps
+            .iter()
+            .zip(layers)
+            .filter(|(_, l)| l.permits() == Tri::Unknown)
+            .map(|(level, _)| format!("SCP {} allows it only for some requests", level.file))
             .collect()
     }
 

@@ -158,29 +158,14 @@ fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, actions: &[&str]) 
 // buffer every value, and this runs over a hundred thousand statements.
 // ---------------------------------------------------------------------------
 
-struct StrOrSeq;
-
-impl<'de> Visitor<'de> for StrOrSeq {
-    type Value = Vec<Pattern>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string or a list of strings")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(vec![Pattern::from(v)])
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(2));
-        while let Some(s) = seq.next_element::<ScalarString>()? {
-            out.push(Pattern::from(s.0));
-        }
-        Ok(out)
-    }
-}
-
+/// A string or a list of strings (`Resource`, a principal list), as patterns.
 struct StringList(Vec<Pattern>);
 impl<'de> Deserialize<'de> for StringList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrOrSeq).map(StringList)
+        let raw = RawList::deserialize(d)?.0;
+        Ok(StringList(
+            raw.iter().map(|s| Pattern::from(s.as_ref())).collect(),
+        ))
     }
 }
 
@@ -189,32 +174,7 @@ impl<'de> Deserialize<'de> for StringList {
 struct ScalarString(String);
 impl<'de> Deserialize<'de> for ScalarString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = String;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-                Ok(v.to_owned())
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-                Ok(v)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-                Ok(v.to_string())
-            }
-        }
-        d.deserialize_any(V).map(ScalarString)
+        ScalarText::deserialize(d).map(|t| ScalarString(t.0.into_owned()))
     }
 }
 

@@ -148,11 +148,7 @@ pub fn load_paths_with(
     limits: &Limits,
     raw_documents: bool,
 ) -> Result<(Account, RawDocuments)> {
-    let loaded = load_paths_opts(paths, limits, raw_documents, &Options::default())?;
-    match Error::collect(loaded.deferred) {
-        Some(e) => Err(e),
-        None => Ok((loaded.account, loaded.raws)),
-    }
+    load_paths_opts(paths, limits, raw_documents, &Options::default())?.complete()
 }
 
 /// How to load, beyond size limits.
@@ -174,6 +170,17 @@ pub struct Loaded {
     /// Errors in CloudTrail log files. They do not stop the load: the other files
     /// are still read and judged, and the caller fails the run after reporting.
     pub deferred: Vec<Error>,
+}
+
+impl Loaded {
+    /// The account and documents, or the deferred errors now: for a caller that
+    /// has nothing to judge before failing on them.
+    pub fn complete(self) -> Result<(Account, RawDocuments)> {
+        match Error::collect(self.deferred) {
+            Some(e) => Err(e),
+            None => Ok((self.account, self.raws)),
+        }
+    }
 }
 
 /// As [`load_paths_with`], with options; CloudTrail log files are streamed (in

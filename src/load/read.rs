@@ -261,22 +261,8 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
     if raw.starts_with(&[0xef, 0xbb, 0xbf]) {
         raw.drain(..3);
     }
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::Empty { name });
-    }
-    if raw.contains(&0) {
-        return Err(Error::Binary { name });
-    }
-    let text = String::from_utf8(raw).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        Error::Parse {
-            name: name.clone(),
-            format: "UTF-8 text",
-            message: format!("invalid UTF-8 at byte {offset}"),
-            src: None,
-            span: None,
-        }
-    })?;
+    check_bytes(&raw, &name)?;
+    let text = String::from_utf8(raw).map_err(|e| not_utf8(&name, e.utf8_error()))?;
     let format = if path.as_os_str() == "-" {
         sniff(&text)
     } else {
@@ -287,6 +273,32 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
         format,
         text: Text::Owned(text),
     })
+}
+
+/// An input that is empty (or only whitespace), or binary (has a NUL byte), is an
+/// error whichever way it was read.
+fn check_bytes(bytes: &[u8], name: &str) -> Result<()> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::Empty {
+            name: name.to_string(),
+        });
+    }
+    if bytes.contains(&0) {
+        return Err(Error::Binary {
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn not_utf8(name: &str, e: std::str::Utf8Error) -> Error {
+    Error::Parse {
+        name: name.to_string(),
+        format: "UTF-8 text",
+        message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+        src: None,
+        span: None,
+    }
 }
 
 /// A large, plain (not gzipped) regular file, mapped and checked as `read` checks
@@ -313,25 +325,8 @@ fn map_file(path: &Path, name: &str, limits: &Limits) -> Result<Option<Text>> {
         // gzip, or a byte-order mark to drop: the buffered path handles both.
         return Ok(None);
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::Empty {
-            name: name.to_string(),
-        });
-    }
-    if bytes.contains(&0) {
-        return Err(Error::Binary {
-            name: name.to_string(),
-        });
-    }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(Error::Parse {
-            name: name.to_string(),
-            format: "UTF-8 text",
-            message: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-            src: None,
-            span: None,
-        });
-    }
+    check_bytes(bytes, name)?;
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(name, e))?;
     Ok(Some(Text::Mapped(Mapped { map })))
 }
 
