@@ -18,7 +18,6 @@
 use std::borrow::Cow;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 
@@ -158,49 +157,21 @@ fn kind_of(head: &[u8], path: &Path) -> Option<Kind> {
 /// Reads the log files in parallel (one file per thread, as many threads as
 /// cores), and returns their outcomes in the order of `files`.
 pub fn read_files(files: &[PathBuf], window: Window, max_record: u64) -> Vec<FileOutcome> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, FileOutcome)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = files.get(i) else { break };
-                        mine.push((i, read_file(path, window, max_record)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    // A worker that died (it cannot panic by design, but a file must never be
-    // skipped silently) leaves its files without an outcome: say so.
-    let mut done = done.into_iter().peekable();
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, path)| match done.next_if(|(j, _)| *j == i) {
-            Some((_, outcome)) => outcome,
-            None => FileOutcome {
-                errors: vec![Error::TrailLog {
-                    name: path.display().to_string(),
-                    message: "was not read: its reader thread failed".into(),
-                    help: HELP.into(),
-                }],
-                ..FileOutcome::default()
-            },
+    crate::par::map(files, |path| {
+        // A reader that failed (it cannot panic by design, but a file must never
+        // be skipped silently, nor end the others' reading) leaves an error.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_file(path, window, max_record)
+        }))
+        .unwrap_or_else(|_| FileOutcome {
+            errors: vec![Error::TrailLog {
+                name: path.display().to_string(),
+                message: "was not read: its reader thread failed".into(),
+                help: HELP.into(),
+            }],
+            ..FileOutcome::default()
         })
-        .collect()
+    })
 }
 
 /// Reads one log file as a stream.
