@@ -107,13 +107,16 @@ pub fn fingerprint(rule: &str, resource: &str, message: &str) -> String {
 
 /// Sorts for a stable report: severity (highest first), rule, resource, message.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.resource.cmp(&b.resource))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    findings.sort_by(report_order);
+}
+
+/// The order of [`sort`]; findings it holds equal keep their order.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.resource.cmp(&b.resource))
+        .then_with(|| a.message.cmp(&b.message))
 }
 
 #[cfg(test)]

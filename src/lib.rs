@@ -18,6 +18,7 @@ pub mod collect;
 pub mod commands;
 pub mod diag;
 pub mod engine;
+pub mod exit;
 pub mod findings;
 pub mod iam;
 pub mod input;
