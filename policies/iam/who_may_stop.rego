@@ -33,6 +33,7 @@
 #     chain it should not assume:
 #       aws iam update-assume-role-policy --role-name <role> --policy-document file://trust.json
 #   parameters: [allowed_stoppers]
+#   partition: input.iam.stop_access
 package stopguard.iam.who_may_stop
 
 import rego.v1

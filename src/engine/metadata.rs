@@ -25,6 +25,41 @@ pub struct Custom {
     pub remediation: Option<String>,
     #[serde(default)]
     pub parameters: Vec<String>,
+    /// `input.PATH` of an array whose elements the policy judges one at a time:
+    /// every finding follows from one element (and from the rest of the input),
+    /// never from two elements together. The engine may then evaluate the policy
+    /// over parts of the array on several cores and unite the results, which are
+    /// the same as from one evaluation. A promise the engine cannot check: leave
+    /// it out when a finding compares elements, counts them, or looks one up by
+    /// another. See docs/writing-policies.md.
+    #[serde(default)]
+    pub partition: Option<String>,
+}
+
+impl Custom {
+    /// The path segments after `input.` of a well-formed `partition`; `Err` with
+    /// a message when it is not one.
+    pub fn partition_path(&self) -> Result<Option<Vec<&str>>, String> {
+        let Some(p) = self.partition.as_deref() else {
+            return Ok(None);
+        };
+        let ident = |s: &&str| {
+            let mut chars = s.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let segments: Vec<&str> = p.split('.').collect();
+        match segments.split_first() {
+            Some((&"input", rest)) if !rest.is_empty() && rest.iter().all(ident) => {
+                Ok(Some(rest.to_vec()))
+            }
+            _ => Err(format!(
+                "custom.partition must name an array of the input as `input.a.b`, not {p:?}"
+            )),
+        }
+    }
 }
 
 /// Where a METADATA block sits, for diagnostics.
@@ -121,5 +156,29 @@ mod tests {
         let bad_sev =
             parse("# METADATA\n# custom:\n#   severity: urgent\npackage x\n").unwrap_err();
         assert!(bad_sev.message.contains("urgent"), "{}", bad_sev.message);
+    }
+
+    #[test]
+    fn partition_names_an_input_path() {
+        let custom = |p: &str| Custom {
+            partition: Some(p.to_string()),
+            ..Custom::default()
+        };
+        assert_eq!(Custom::default().partition_path(), Ok(None));
+        assert_eq!(
+            custom("input.iam.stop_access").partition_path(),
+            Ok(Some(vec!["iam", "stop_access"]))
+        );
+        for bad in [
+            "input",
+            "iam.stop_access",
+            "input.iam[0]",
+            "input..x",
+            "input.1x",
+            "data.x",
+        ] {
+            let err = custom(bad).partition_path().unwrap_err();
+            assert!(err.contains("custom.partition"), "{bad}: {err}");
+        }
     }
 }

@@ -117,9 +117,12 @@ pub fn builtin_sources() -> Vec<PolicySource> {
         .collect()
 }
 
+/// The built-in pack as `build.rs` compiled it: empty when that failed.
+static BUILTIN_PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_program.rvm"));
+
 /// The built-in pack as compiled by `build.rs`, when that compiled it: read once.
 fn builtin_program() -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
-    static BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_program.rvm"));
+    const BYTES: &[u8] = BUILTIN_PROGRAM;
     static PROGRAM: std::sync::OnceLock<Option<std::sync::Arc<regorus::rvm::program::Program>>> =
         std::sync::OnceLock::new();
     PROGRAM
@@ -171,6 +174,17 @@ fn precompiled_for(
     let compiled: std::collections::BTreeSet<String> =
         program.entry_points.keys().cloned().collect();
     (names == compiled).then_some(program)
+}
+
+/// A program of its own, read from its serialized `image`: see
+/// [`PolicyEngine::program_image`].
+fn own_program(image: &[u8]) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    match regorus::rvm::program::Program::deserialize_binary(image) {
+        Ok(regorus::rvm::program::DeserializationResult::Complete(p)) => {
+            Some(std::sync::Arc::new(p))
+        }
+        _ => None,
+    }
 }
 
 /// Adds `extra` to `sources`, replacing a built-in file that `extra` holds again (as
@@ -387,6 +401,10 @@ pub struct PolicyEngine {
     sources: Vec<PolicySource>,
     /// Parameter defaults merged with the user's overrides: `data.params`.
     pub params: serde_json::Map<String, Json>,
+    /// `program` serialized, made on first use: see [`Self::program_image`].
+    image: std::sync::OnceLock<Option<std::borrow::Cow<'static, [u8]>>>,
+    /// Workers evaluating an account; None: one per core.
+    threads: Option<usize>,
 }
 
 impl PolicyEngine {
@@ -481,6 +499,17 @@ impl PolicyEngine {
                 }
             }
             if let Some((m, span)) = &meta {
+                if let Err(message) = m.custom.partition_path() {
+                    errors.push(Error::Policy {
+                        message: format!("{}: {message}", s.path),
+                        src: Some(NamedSource::new(&s.path, s.text.clone())),
+                        span: Some((span.offset, span.len).into()),
+                        help: Some(
+                            "e.g. `partition: input.iam.stop_access`, or leave it out; see docs/writing-policies.md"
+                                .into(),
+                        ),
+                    });
+                }
                 if let Some(id) = &m.custom.id {
                     if let Some(other) = ids.insert(id.clone(), s.path.clone()) {
                         errors.push(Error::Policy {
@@ -542,10 +571,17 @@ impl PolicyEngine {
             policies,
             sources,
             params,
+            image: std::sync::OnceLock::new(),
+            threads: None,
         };
         if options.use_vm {
             me.program = match precompiled {
-                Some(program) => Some(program),
+                Some(program) => {
+                    let _ = me
+                        .image
+                        .set(Some(std::borrow::Cow::Borrowed(BUILTIN_PROGRAM)));
+                    Some(program)
+                }
                 None => me.compile_vm()?,
             };
         }
@@ -625,6 +661,23 @@ impl PolicyEngine {
         }
     }
 
+    /// The program serialized, from which each worker but one reads a copy of its
+    /// own. Workers sharing one program slow each other down: the VM clones the
+    /// program's constants at every use, and with `arc` values each clone is an
+    /// atomic increment of a counter that both cores then fight over. On the
+    /// benchmark export IAM-001's two halves took 20 and 16 ms side by side on a
+    /// shared program and 17 and 15 on copies; over 25 alternating runs of the
+    /// whole check, copies saved 11 ms of 150 wall and 30 ms of CPU. Reading a
+    /// copy takes under a millisecond. None when the program cannot be written.
+    fn program_image(&self) -> Option<&[u8]> {
+        self.image
+            .get_or_init(|| {
+                let program = self.program.as_ref()?;
+                program.serialize_binary().ok().map(std::borrow::Cow::Owned)
+            })
+            .as_deref()
+    }
+
     /// Whether evaluation runs on the bytecode VM (false: the interpreter).
     pub fn uses_vm(&self) -> bool {
         self.program.is_some()
@@ -696,58 +749,108 @@ impl PolicyEngine {
         match &self.program {
             Some(program) => {
                 // Entry points are independent: each worker runs its own VM over the
-                // shared program, data and input (reference-counted, not copied) and
-                // takes the next entry point when done, so one expensive rule (IAM-001
-                // on a large account) runs beside all the others.
+                // shared input (reference-counted, not copied) and takes the next
+                // unit of work when done, so one expensive rule (IAM-001 on a large
+                // account) runs beside all the others, and in parts when its policy
+                // declares a partition (`partitioned`).
                 // Per-file runs (one per input file, thousands in a repository) stay
                 // on this thread: starting workers for each would cost more than
                 // the few entry points they evaluate.
-                let threads = if file.is_some() {
+                let cores = if file.is_some() {
                     1
                 } else {
-                    std::thread::available_parallelism()
-                        .map_or(1, usize::from)
-                        .clamp(1, entries.len().max(1))
+                    self.threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, usize::from)
+                    })
                 };
-                let next = std::sync::atomic::AtomicUsize::new(0);
-                let order = if threads > 1 {
-                    self.largest_first(entries, &input)
+                let units = if cores > 1 {
+                    let order = self.largest_first(entries, &input);
+                    self.partitioned(entries, &order, &input, cores)
                 } else {
-                    (0..entries.len()).collect()
+                    (0..entries.len())
+                        .map(|entry| Unit { entry, input: None })
+                        .collect()
                 };
-                // Each worker also turns its entry points' values into findings.
-                let work = || -> Result<Vec<(usize, Vec<Finding>)>> {
-                    let mut vm = self.vm(program, input.clone())?;
+                let threads = cores.clamp(1, units.len().max(1));
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let image = (threads > 1).then(|| self.program_image()).flatten();
+                // Each worker also turns its units' values into findings. Every
+                // worker but this thread's runs a program and parameters of its own
+                // (`program_image`).
+                let work = |own: bool| -> Result<Vec<(usize, Collected)>> {
+                    let mut vm = match image.filter(|_| own).and_then(own_program) {
+                        Some(program) => {
+                            let data = regorus::Value::from(
+                                serde_json::json!({ "params": Json::Object(self.params.clone()) }),
+                            );
+                            self.vm(&program, input.clone(), data)?
+                        }
+                        None => self.vm(program, input.clone(), self.data.clone())?,
+                    };
+                    let mut whole = true;
                     let mut out = Vec::new();
                     loop {
                         let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&k) = order.get(n) else {
+                        let Some(unit) = units.get(n) else {
                             return Ok(out);
                         };
-                        let Some((i, rule, name)) = entries.get(k) else {
+                        let Some((i, rule, name)) = entries.get(unit.entry) else {
                             continue;
                         };
                         let Some(p) = self.policies.get(*i) else {
                             continue;
                         };
-                        let value =
-                            vm.execute_entry_point_by_name(name)
-                                .map_err(|e| Error::Eval {
-                                    message: format!("{}: evaluating {name} failed: {e}", p.path),
-                                    src: None,
-                                    span: None,
-                                })?;
-                        let mut found = Vec::new();
-                        collect_findings(p, rule, &value, file, &mut found);
-                        out.push((k, found));
+                        // Each execution starts from an empty rule cache, so the
+                        // input may change between entry points.
+                        match &unit.input {
+                            Some(part) => {
+                                vm.set_input(part.clone());
+                                whole = false;
+                            }
+                            None if !whole => {
+                                vm.set_input(input.clone());
+                                whole = true;
+                            }
+                            None => {}
+                        }
+                        let evaluation_failed = |e: &dyn std::fmt::Display| Error::Eval {
+                            message: format!("{}: evaluating {name} failed: {e}", p.path),
+                            src: None,
+                            span: None,
+                        };
+                        let value = vm
+                            .execute_entry_point_by_name(name)
+                            .map_err(|e| evaluation_failed(&e))?;
+                        // A partitioned policy's rule must be a set, or its parts
+                        // could not be united: checked whether or not this input
+                        // is large enough to be split, so that it fails alike.
+                        let declares_partition = p
+                            .metadata
+                            .as_ref()
+                            .is_some_and(|m| m.custom.partition.is_some());
+                        let collected = if declares_partition {
+                            let keyed = collect_keyed(p, rule, &value, file)
+                                .map_err(|e| evaluation_failed(&e))?;
+                            if unit.input.is_some() {
+                                Collected::Part(keyed)
+                            } else {
+                                Collected::Whole(keyed.into_iter().map(|(_, f)| f).collect())
+                            }
+                        } else {
+                            let mut found = Vec::new();
+                            collect_findings(p, rule, &value, file, &mut found);
+                            Collected::Whole(found)
+                        };
+                        out.push((unit.entry, collected));
                     }
                 };
-                let mut done: Vec<(usize, Vec<Finding>)> = if threads > 1 {
+                let mut done: Vec<(usize, Collected)> = if threads > 1 {
                     std::thread::scope(|scope| {
                         // This thread is one of the workers: it reuses the memory the
                         // input's construction freed here.
-                        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-                        let mut all = work()?;
+                        let workers: Vec<_> =
+                            (1..threads).map(|_| scope.spawn(|| work(true))).collect();
+                        let mut all = work(false)?;
                         for w in workers {
                             let done = w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
                             all.extend(done?);
@@ -755,10 +858,24 @@ impl PolicyEngine {
                         Ok::<_, Error>(all)
                     })?
                 } else {
-                    work()?
+                    work(false)?
                 };
+                // Stable: the parts of one entry point stay together, in any order.
                 done.sort_by_key(|(k, _)| *k);
-                findings.extend(done.into_iter().flat_map(|(_, found)| found));
+                let mut done = done.into_iter().peekable();
+                while let Some((k, collected)) = done.next() {
+                    match collected {
+                        Collected::Whole(found) => findings.extend(found),
+                        Collected::Part(mut keyed) => {
+                            while let Some((_, Collected::Part(more))) = done
+                                .next_if(|(next, c)| *next == k && matches!(c, Collected::Part(_)))
+                            {
+                                keyed.extend(more);
+                            }
+                            findings.extend(unite(keyed));
+                        }
+                    }
+                }
             }
             None => {
                 self.engine.set_input(input);
@@ -815,11 +932,59 @@ impl PolicyEngine {
         order
     }
 
+    /// The work of one evaluation, in `order`: one unit per entry point, or, for a
+    /// policy that declares a `partition` over an array of `input` long enough to
+    /// be worth it, one unit per part of that array (each with an input holding
+    /// only its part), so that the parts run on several cores.
+    fn partitioned(
+        &self,
+        entries: &[(usize, &'static str, String)],
+        order: &[usize],
+        input: &regorus::Value,
+        parts: usize,
+    ) -> Vec<Unit> {
+        let mut units = Vec::with_capacity(order.len() + parts);
+        for &entry in order {
+            let path = entries
+                .get(entry)
+                .and_then(|(i, _, _)| self.policies.get(*i))
+                .and_then(|p| p.metadata.as_ref())
+                .and_then(|m| m.custom.partition_path().ok().flatten());
+            let split = path.and_then(|path| {
+                let items = value_at(input, &path)?.as_array().ok()?;
+                if items.len() < PARTITION_MIN {
+                    return None;
+                }
+                let per_part = items.len().div_ceil(parts);
+                let chunks: Vec<Vec<regorus::Value>> = items
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .chunks(per_part)
+                    .map(<[regorus::Value]>::to_vec)
+                    .collect();
+                chunks
+                    .into_iter()
+                    .map(|chunk| with_value_at(input, &path, regorus::Value::from(chunk)))
+                    .collect::<Option<Vec<_>>>()
+            });
+            match split {
+                Some(inputs) => units.extend(inputs.into_iter().map(|part| Unit {
+                    entry,
+                    input: Some(part),
+                })),
+                None => units.push(Unit { entry, input: None }),
+            }
+        }
+        units
+    }
+
     /// A VM over the compiled pack, with the parameters and `input` loaded.
     fn vm(
         &self,
         program: &std::sync::Arc<regorus::rvm::program::Program>,
         input: regorus::Value,
+        data: regorus::Value,
     ) -> Result<regorus::rvm::vm::RegoVM> {
         let mut vm = regorus::rvm::vm::RegoVM::new();
         vm.load_program(program.clone());
@@ -827,7 +992,7 @@ impl PolicyEngine {
         // cap (25,000 by default) is far too small for an account.
         vm.set_max_instructions(usize::MAX);
         vm.set_execution_timer_config(Some(self.timer()));
-        vm.set_data(self.data.clone())
+        vm.set_data(data)
             .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
         vm.set_input(input);
         Ok(vm)
@@ -839,6 +1004,65 @@ impl PolicyEngine {
             check_interval: NonZeroU32::MIN.saturating_add(63),
         }
     }
+}
+
+/// An array shorter than this is evaluated whole even when its policy declares a
+/// partition: a part's evaluation has a fixed cost (a VM reset, a copy of the
+/// input's path to the part) that a few hundred elements do not repay.
+const PARTITION_MIN: usize = 256;
+
+/// One evaluation of an entry point (an index into the entries), over the whole
+/// input (`None`) or over an input holding only part of a partitioned array.
+struct Unit {
+    entry: usize,
+    input: Option<regorus::Value>,
+}
+
+/// The findings of a unit: of a whole entry point, or of one part of a
+/// partitioned one, each beside the value it came from, to be united with the
+/// other parts' by [`unite`].
+enum Collected {
+    Whole(Vec<Finding>),
+    Part(Vec<(regorus::Value, Finding)>),
+}
+
+/// `value.a.b` for the path `[a, b]`.
+fn value_at<'v>(value: &'v regorus::Value, path: &[&str]) -> Option<&'v regorus::Value> {
+    path.iter().try_fold(value, |v, key| match v {
+        regorus::Value::Object(o) => o.get(&regorus::Value::from(*key)),
+        _ => None,
+    })
+}
+
+/// A copy of `value` (sharing everything it does not change) with `new` at
+/// `path`; `None` when the path does not lead through objects.
+fn with_value_at(
+    value: &regorus::Value,
+    path: &[&str],
+    new: regorus::Value,
+) -> Option<regorus::Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(new);
+    };
+    let key = regorus::Value::from(*first);
+    let mut copy = value.clone();
+    let inner = with_value_at(value_at(value, &[first])?, rest, new)?;
+    copy.as_object_mut().ok()?.insert(key, inner);
+    Some(copy)
+}
+
+/// The findings of one entry point from the findings of its parts, as one
+/// evaluation over the whole input gives them once [`crate::findings::sort`]ed:
+/// the parts' result sets united (a value two parts found counts once), in the
+/// report's order and, where that holds findings equal, in the set's order.
+/// Comparing whole values only there is what keeps this cheap: a finding's value
+/// is a deep object.
+fn unite(mut keyed: Vec<(regorus::Value, Finding)>) -> Vec<Finding> {
+    keyed.sort_by(|a, b| crate::findings::report_order(&a.1, &b.1).then_with(|| a.0.cmp(&b.0)));
+    keyed.dedup_by(|a, b| crate::findings::report_order(&a.1, &b.1).is_eq() && a.0 == b.0);
+    let (values, findings): (Vec<_>, Vec<_>) = keyed.into_iter().unzip();
+    crate::exit::release(values);
+    findings
 }
 
 fn parse_params(s: &PolicySource) -> Result<serde_json::Map<String, Json>> {
@@ -868,32 +1092,37 @@ fn str_field(obj: &Json, key: &str) -> Option<String> {
     }
 }
 
-fn collect_findings(
-    p: &LoadedPolicy,
-    rule: &str,
-    value: &regorus::Value,
-    input_file: Option<&str>,
-    out: &mut Vec<Finding>,
-) {
-    let json = serde_json::to_value(value).unwrap_or(Json::Null);
-    let items = match json {
-        Json::Array(items) => items,
-        // A boolean `deny` (conftest allows `deny if ...`): true is one finding.
-        Json::Bool(true) => vec![Json::String(p.title())],
-        _ => vec![],
-    };
-    // The same for every finding of the rule: computed once.
-    let rule_id = p.id();
-    let title = p.title();
-    let remediation = p
-        .metadata
-        .as_ref()
-        .and_then(|m| m.custom.remediation.as_deref())
-        .unwrap_or_default()
-        .trim_end()
-        .to_string();
-    let default_severity = p.severity(rule);
-    for mut item in items {
+/// What a rule's findings share: computed once per rule, not once per finding.
+struct RuleFacts<'p> {
+    policy: &'p LoadedPolicy,
+    rule: &'p str,
+    id: String,
+    title: String,
+    remediation: String,
+    severity: Severity,
+}
+
+impl<'p> RuleFacts<'p> {
+    fn new(policy: &'p LoadedPolicy, rule: &'p str) -> Self {
+        RuleFacts {
+            policy,
+            rule,
+            id: policy.id(),
+            title: policy.title(),
+            remediation: policy
+                .metadata
+                .as_ref()
+                .and_then(|m| m.custom.remediation.as_deref())
+                .unwrap_or_default()
+                .trim_end()
+                .to_string(),
+            severity: policy.severity(rule),
+        }
+    }
+
+    /// The finding one element of the rule's value (a message, or an object with
+    /// `msg`, `resource`, `details`...) stands for.
+    fn finding(&self, mut item: Json, input_file: Option<&str>) -> Finding {
         let number = |obj: &Json, key: &str| {
             obj.get(key)
                 .and_then(Json::as_u64)
@@ -920,33 +1149,79 @@ fn collect_findings(
             .get("severity")
             .and_then(Json::as_str)
             .and_then(|s| s.parse().ok())
-            .unwrap_or(default_severity);
+            .unwrap_or(self.severity);
         let resource = if resource.is_empty() {
             input_file.map(str::to_string).unwrap_or_default()
         } else {
             resource
         };
-        out.push(Finding {
-            rule: rule_id.clone(),
+        let fingerprint = crate::findings::fingerprint(&self.id, &resource, &message);
+        Finding {
+            rule: self.id.clone(),
             severity,
-            title: title.clone(),
+            title: self.title.clone(),
             message,
             resource,
-            remediation: remediation.clone(),
+            remediation: self.remediation.clone(),
             file: file.or_else(|| input_file.map(str::to_string)),
             line,
             column: line.and(number(&item, "column")),
-            policy: p.path.clone(),
-            kind: rule.to_string(),
+            policy: self.policy.path.clone(),
+            kind: self.rule.to_string(),
             details,
-            fingerprint: String::new(),
+            fingerprint,
             suppressed: None,
             baseline: false,
-        });
-        if let Some(f) = out.last_mut() {
-            f.fingerprint = crate::findings::fingerprint(&f.rule, &f.resource, &f.message);
         }
     }
+}
+
+fn collect_findings(
+    p: &LoadedPolicy,
+    rule: &str,
+    value: &regorus::Value,
+    input_file: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let json = serde_json::to_value(value).unwrap_or(Json::Null);
+    let items = match json {
+        Json::Array(items) => items,
+        // A boolean `deny` (conftest allows `deny if ...`): true is one finding.
+        Json::Bool(true) => vec![Json::String(p.title())],
+        _ => vec![],
+    };
+    let facts = RuleFacts::new(p, rule);
+    out.extend(
+        items
+            .into_iter()
+            .map(|item| facts.finding(item, input_file)),
+    );
+}
+
+/// [`collect_findings`] for one part of a partitioned entry point, each finding
+/// beside its value. Only a set (what `deny contains ...` gives) can be united
+/// with the other parts'; an undefined rule found nothing.
+fn collect_keyed(
+    p: &LoadedPolicy,
+    rule: &str,
+    value: &regorus::Value,
+    input_file: Option<&str>,
+) -> std::result::Result<Vec<(regorus::Value, Finding)>, String> {
+    let set = match value {
+        regorus::Value::Set(set) => set,
+        regorus::Value::Undefined => return Ok(Vec::new()),
+        _ => return Err(format!(
+            "the policy declares a partition, so `{rule}` must be a set (`{rule} contains ... if`)"
+        )),
+    };
+    let facts = RuleFacts::new(p, rule);
+    Ok(set
+        .iter_sorted()
+        .map(|item| {
+            let json = serde_json::to_value(item).unwrap_or(Json::Null);
+            (item.clone(), facts.finding(json, input_file))
+        })
+        .collect())
 }
 
 pub mod extensions;
@@ -1038,6 +1313,121 @@ mod tests {
                 "data.custom.none.deny"
             ]
         );
+    }
+
+    fn partitioned_policy(rule: &str) -> PolicySource {
+        PolicySource {
+            path: "custom/parts.rego".into(),
+            text: format!(
+                "# METADATA\n# title: parts\n# custom:\n#   id: T-010\n#   severity: low\n\
+                 #   partition: input.listed.items\npackage custom.parts\n\nimport rego.v1\n\n{rule}\n"
+            ),
+            builtin: false,
+        }
+    }
+
+    fn evaluate_on(threads: usize, sources: Vec<PolicySource>, input: &regorus::Value) -> Json {
+        let mut engine = PolicyEngine::load(sources, None, &Options::default()).unwrap();
+        engine.threads = Some(threads);
+        serde_json::to_value(engine.evaluate(input.clone()).unwrap()).unwrap()
+    }
+
+    /// The same findings in the same order; a failure names the first difference
+    /// rather than printing both reports.
+    fn assert_same_findings(whole: &Json, parts: &Json) {
+        let (a, b) = (whole.as_array().unwrap(), parts.as_array().unwrap());
+        let first = a.iter().zip(b).position(|(x, y)| x != y);
+        assert!(
+            first.is_none() && a.len() == b.len(),
+            "{} findings whole, {} in parts; first difference at {first:?}: {:?} vs {:?}",
+            a.len(),
+            b.len(),
+            first
+                .and_then(|i| a.get(i))
+                .map(|f| (&f["message"], &f["details"])),
+            first
+                .and_then(|i| b.get(i))
+                .map(|f| (&f["message"], &f["details"])),
+        );
+    }
+
+    #[test]
+    fn a_partitioned_policy_finds_what_one_evaluation_finds() {
+        // Every finding has the same message and resource, so the report's order
+        // leaves them to the set's (by `details`); the items come in the reverse
+        // of that order, and some twice, in different parts.
+        let rule = "deny contains {\"msg\": \"same\", \"resource\": \"r\", \"details\": {\"n\": item.n}} if {\n\
+                    \tsome item in input.listed.items\n}";
+        let mut items: Vec<Json> = (0..700)
+            .rev()
+            .map(|n| serde_json::json!({"n": n}))
+            .collect();
+        items.extend((0..50).map(|n| serde_json::json!({"n": n * 7})));
+        let input = regorus::Value::from(serde_json::json!({"listed": {"items": items}}));
+        let engine =
+            PolicyEngine::load(vec![partitioned_policy(rule)], None, &Options::default()).unwrap();
+        let entries = engine.entries(Some(false));
+        assert_eq!(engine.partitioned(&entries, &[0], &input, 3).len(), 3);
+        let whole = evaluate_on(1, vec![partitioned_policy(rule)], &input);
+        let parts = evaluate_on(3, vec![partitioned_policy(rule)], &input);
+        let ns: Vec<u64> = whole
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["details"]["n"].as_u64().unwrap())
+            .collect();
+        assert_eq!(ns, (0..700).collect::<Vec<_>>());
+        assert_same_findings(&whole, &parts);
+    }
+
+    #[test]
+    fn the_builtin_pack_finds_the_same_in_parts() {
+        let engine = PolicyEngine::load(builtin_sources(), None, &Options::default()).unwrap();
+        // The examples' principals, many times over under other names: enough for
+        // IAM-001 to be evaluated in parts.
+        let mut input = serde_json::to_value(examples_input(&engine)).unwrap();
+        let one = input["iam"]["stop_access"].as_array().unwrap().clone();
+        let many: Vec<Json> = (0..PARTITION_MIN)
+            .flat_map(|i| {
+                one.iter().map(move |a| {
+                    let mut a = a.clone();
+                    let arn = a["arn"].as_str().unwrap().to_string();
+                    a["arn"] = Json::String(format!("{arn}-{}", i % 97));
+                    a
+                })
+            })
+            .collect();
+        input["iam"]["stop_access"] = Json::Array(many);
+        let input = regorus::Value::from(input);
+        let entries = engine.entries(Some(false));
+        let order: Vec<usize> = (0..entries.len()).collect();
+        assert!(engine.partitioned(&entries, &order, &input, 2).len() > entries.len());
+        let whole = evaluate_on(1, builtin_sources(), &input);
+        let parts = evaluate_on(2, builtin_sources(), &input);
+        assert!(whole.as_array().unwrap().len() > PARTITION_MIN);
+        assert_same_findings(&whole, &parts);
+    }
+
+    #[test]
+    fn a_partition_needs_an_input_path_and_a_set_rule() {
+        let mut bad = partitioned_policy("deny contains 1 if { true }");
+        bad.text = bad.text.replace("input.listed.items", "data.items");
+        let err = PolicyEngine::load(vec![bad], None, &Options::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("custom.partition"), "{err}");
+        // A rule that is not a set fails whether or not the input is split.
+        let array = partitioned_policy("deny := [item | some item in input.listed.items]");
+        for n in [3, 3 * PARTITION_MIN] {
+            let input = regorus::Value::from(
+                serde_json::json!({"listed": {"items": (0..n).collect::<Vec<_>>()}}),
+            );
+            let mut engine =
+                PolicyEngine::load(vec![array.clone()], None, &Options::default()).unwrap();
+            engine.threads = Some(2);
+            let err = engine.evaluate(input).err().unwrap();
+            assert!(err.to_string().contains("must be a set"), "{n}: {err}");
+        }
     }
 
     #[test]
