@@ -152,9 +152,38 @@ pub fn build_value(
     let unrepresentable = |e: crate::rego_value::Error| {
         crate::diag::Error::usage(format!("cannot build the input: {e}"))
     };
-    let stop_access = crate::rego_value::to_value(&facts.stop_access).map_err(unrepresentable)?;
-    let stop_statements =
-        crate::rego_value::to_value(&facts.stop_statements).map_err(unrepresentable)?;
+    // A principal's access, with every grant and its policy, is a deep object: the
+    // two lists are converted on every core, in runs of elements.
+    enum Run<'f> {
+        Access(&'f [Access]),
+        Statements(&'f [Grant]),
+    }
+    const RUN: usize = 64;
+    let runs: Vec<Run> = facts
+        .stop_access
+        .chunks(RUN)
+        .map(Run::Access)
+        .chain(facts.stop_statements.chunks(RUN).map(Run::Statements))
+        .collect();
+    let converted = crate::par::map(&runs, |run| -> Result<Vec<regorus::Value>, _> {
+        match run {
+            Run::Access(items) => items.iter().map(crate::rego_value::to_value).collect(),
+            Run::Statements(items) => items.iter().map(crate::rego_value::to_value).collect(),
+        }
+    });
+    let mut stop_access = Vec::with_capacity(facts.stop_access.len());
+    let mut stop_statements = Vec::with_capacity(facts.stop_statements.len());
+    for (run, values) in runs.iter().zip(converted) {
+        let values = values.map_err(unrepresentable)?;
+        match run {
+            Run::Access(_) => stop_access.extend(values),
+            Run::Statements(_) => stop_statements.extend(values),
+        }
+    }
+    let (stop_access, stop_statements) = (
+        regorus::Value::from(stop_access),
+        regorus::Value::from(stop_statements),
+    );
     let iam = value
         .as_object_mut()
         .ok()
@@ -356,4 +385,67 @@ fn organizations(account: &Account) -> Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::read::{Format, RawInput};
+
+    /// An export of `n` users, each allowed ec2:StopInstances by a policy of its
+    /// own, half of them only with MFA.
+    fn account(n: usize) -> Account {
+        let users: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                let condition = if i % 2 == 0 {
+                    json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+                } else {
+                    json!({})
+                };
+                json!({
+                    "UserName": format!("user-{i}"),
+                    "UserId": format!("AIDA{i:016}"),
+                    "Arn": format!("arn:aws:iam::111122223333:user/user-{i}"),
+                    "Path": "/",
+                    "UserPolicyList": [{
+                        "PolicyName": format!("stop-{i}"),
+                        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                            "Sid": format!("Stop{i}"),
+                            "Effect": "Allow",
+                            "Action": ["ec2:StopInstances", "ec2:Describe*"],
+                            "Resource": "*",
+                            "Condition": condition,
+                        }]},
+                    }],
+                    "GroupList": [],
+                    "AttachedManagedPolicies": [],
+                })
+            })
+            .collect();
+        let export = json!({
+            "UserDetailList": users,
+            "GroupDetailList": [],
+            "RoleDetailList": [],
+            "Policies": [],
+        });
+        crate::load::load_texts(vec![RawInput {
+            name: "export.json".into(),
+            format: Format::Json,
+            text: export.to_string().into(),
+        }])
+        .unwrap()
+    }
+
+    /// The value regorus evaluates is the documented input, converted: also when
+    /// its lists are long enough to be converted in several runs on several cores.
+    #[test]
+    fn the_input_value_is_the_input_document() {
+        let account = account(300);
+        let reads = InputReads::everything();
+        let facts = analyse(&account, &[], &reads);
+        assert_eq!(facts.stop_access.len(), 300);
+        assert_eq!(facts.stop_statements.len(), 300);
+        let value = build_value(&account, &facts, &reads).unwrap();
+        assert_eq!(value, regorus::Value::from(build(&account, &facts, &reads)),);
+    }
 }

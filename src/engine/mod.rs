@@ -1210,9 +1210,11 @@ fn collect_keyed(
     let set = match value {
         regorus::Value::Set(set) => set,
         regorus::Value::Undefined => return Ok(Vec::new()),
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "the policy declares a partition, so `{rule}` must be a set (`{rule} contains ... if`)"
-        )),
+        ))
+        }
     };
     let facts = RuleFacts::new(p, rule);
     Ok(set
