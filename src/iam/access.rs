@@ -68,6 +68,10 @@ impl std::hash::Hasher for AddressHasher {
 /// Below this many principals, threads cost more than they save.
 const PARALLEL_ABOVE: usize = 2000;
 
+/// Principals a worker judges at a time: small enough to share the work evenly,
+/// large enough that taking the next run costs nothing.
+const JUDGE_RUN: usize = 256;
+
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
@@ -536,6 +540,8 @@ pub struct Analyzer<'a> {
     principals: Vec<Principal<'a>>,
     /// Addresses of the documents whose verdict depends on the principal.
     dependent: std::collections::HashSet<usize, std::hash::BuildHasherDefault<AddressHasher>>,
+    /// Cores to judge principals on.
+    threads: usize,
 }
 
 /// A principal as the analyzer sees it.
@@ -579,6 +585,7 @@ impl<'a> Analyzer<'a> {
             scps,
             principals: Vec::new(),
             dependent: Default::default(),
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         };
         me.principals = me.build_principals();
         let inline = account
@@ -612,6 +619,13 @@ impl<'a> Analyzer<'a> {
             .map(|d| d as *const PolicyDocument as usize)
             .collect();
         me
+    }
+
+    /// Judges principals on `threads` cores (at least one) rather than on every
+    /// core: the answers are the same.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
     }
 
     fn is_dependent(&self, doc: &PolicyDocument) -> bool {
@@ -793,17 +807,16 @@ impl<'a> Analyzer<'a> {
             return vec![];
         };
         let (scp_layers, scp_limits) = (scp_layers.as_slice(), scp_limits.as_slice());
-        let judge = |chunk: &[Principal<'a>]| -> Vec<R> {
-            let mut cache = VerdictCache::default();
+        let judge = |chunk: &[Principal<'a>], cache: &mut VerdictCache| -> Vec<R> {
             let mut out = Vec::new();
             for p in chunk {
-                let Some(decision) = self.decide(p, req, scp_layers, &mut cache) else {
+                let Some(decision) = self.decide(p, req, scp_layers, cache) else {
                     continue;
                 };
                 let Some(word) = access_word(decision) else {
                     continue;
                 };
-                let verdicts = self.verdicts(p, req, &cache);
+                let verdicts = self.verdicts(p, req, cache);
                 let context = self.principal_context(p, req.context);
                 let limits = self.limits(p, req, &context, scp_limits);
                 let judged = Judgement {
@@ -818,22 +831,37 @@ impl<'a> Analyzer<'a> {
             out
         };
         let principals = self.principals();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads > 1 && principals.len() >= PARALLEL_ABOVE {
-            let size = principals.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = principals
-                    .chunks(size)
-                    .map(|chunk| scope.spawn(move || judge(chunk)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            })
-        } else {
-            judge(principals)
+        let threads = self.threads;
+        if threads < 2 || principals.len() < PARALLEL_ABOVE {
+            return judge(principals, &mut VerdictCache::default());
         }
+        // Principals differ in cost (a user with groups and MFA questions against a
+        // role with one policy), and the export lists them by kind: workers take
+        // runs of them as they finish one, each keeping its own verdict cache
+        // across its runs. Halves took 3.5 and 9.4 ms on the benchmark export.
+        let runs: Vec<&[Principal<'a>]> = principals.chunks(JUDGE_RUN).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut cache = VerdictCache::default();
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(run) = runs.get(i) else {
+                    return out;
+                };
+                out.push((i, judge(run, &mut cache)));
+            }
+        };
+        let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for w in workers {
+                all.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            }
+            all
+        });
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().flat_map(|(_, out)| out).collect()
     }
 
     /// What narrows a principal's access: SCPs that allow it only for some requests,
@@ -1453,5 +1481,117 @@ impl<'a> Analyzer<'a> {
     /// Managed policies attached to each principal, for reports.
     pub fn account(&self) -> &'a Account {
         self.account
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An account of `users` users in 40 groups and `roles` roles, whose access to
+    /// ec2:StopInstances differs in cost and kind: through groups, conditions,
+    /// MFA, Denies and roles that others may assume.
+    fn account(user_count: usize, roles: usize) -> Account {
+        let allow = |action: &str, resource: &str, condition: serde_json::Value| {
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": action, "Resource": resource, "Condition": condition,
+            }]})
+        };
+        let groups: Vec<_> = (0..40)
+            .map(|g| {
+                let doc = match g % 4 {
+                    0 => allow("ec2:StopInstances", "*", json!({})),
+                    1 => allow(
+                        "ec2:Stop*",
+                        "*",
+                        json!({"StringEquals": {"aws:ResourceTag/team": "a"}}),
+                    ),
+                    2 => allow(
+                        "sts:AssumeRole",
+                        "arn:aws:iam::111122223333:role/ops-*",
+                        json!({}),
+                    ),
+                    _ => allow("s3:GetObject", "*", json!({})),
+                };
+                json!({"GroupName": format!("g{g}"), "GroupId": format!("AGPA{g:016}"), "Path": "/",
+                       "Arn": format!("arn:aws:iam::111122223333:group/g{g}"),
+                       "GroupPolicyList": [{"PolicyName": format!("gp{g}"), "PolicyDocument": doc}],
+                       "AttachedManagedPolicies": []})
+            })
+            .collect();
+        let users: Vec<_> = (0..user_count)
+            .map(|u| {
+                let own = match u % 5 {
+                    0 => vec![json!({"PolicyName": "mfa", "PolicyDocument":
+                        allow("ec2:StopInstances", "*", json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}))})],
+                    1 => vec![json!({"PolicyName": "deny", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]}})],
+                    _ => vec![],
+                };
+                json!({"UserName": format!("u{u}"), "UserId": format!("AIDA{u:016}"), "Path": "/",
+                       "Arn": format!("arn:aws:iam::111122223333:user/u{u}"),
+                       "UserPolicyList": own,
+                       "GroupList": (0..(u % 3)).map(|k| format!("g{}", (u + k * 7) % 40)).collect::<Vec<_>>(),
+                       "AttachedManagedPolicies": []})
+            })
+            .collect();
+        let roles: Vec<_> = (0..roles)
+            .map(|r| {
+                let name = if r % 3 == 0 { format!("ops-{r}") } else { format!("app-{r}") };
+                let trusted = if r % 2 == 0 {
+                    json!({"AWS": "arn:aws:iam::111122223333:root"})
+                } else {
+                    json!({"AWS": format!("arn:aws:iam::111122223333:user/u{}", r % user_count.max(1))})
+                };
+                let policies = if r % 3 == 0 {
+                    vec![json!({"PolicyName": "stop", "PolicyDocument": allow("ec2:StopInstances", "*", json!({}))})]
+                } else {
+                    vec![json!({"PolicyName": "assume", "PolicyDocument":
+                        allow("sts:AssumeRole", "arn:aws:iam::111122223333:role/ops-*", json!({}))})]
+                };
+                json!({"RoleName": name, "RoleId": format!("AROA{r:016}"), "Path": "/",
+                       "Arn": format!("arn:aws:iam::111122223333:role/{name}"),
+                       "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                           {"Effect": "Allow", "Principal": trusted, "Action": "sts:AssumeRole"}]},
+                       "RolePolicyList": policies, "AttachedManagedPolicies": []})
+            })
+            .collect();
+        let export = json!({"UserDetailList": users, "GroupDetailList": groups,
+                            "RoleDetailList": roles, "Policies": []});
+        crate::load::load_texts(vec![crate::load::read::RawInput {
+            name: "export.json".into(),
+            format: crate::load::read::Format::Json,
+            text: export.to_string().into(),
+        }])
+        .unwrap()
+    }
+
+    /// Judging principals on several cores, in runs taken as workers finish, gives
+    /// what judging them one after another gives, in the same order.
+    #[test]
+    fn principals_judged_on_several_cores_are_judged_as_on_one() {
+        let account = account(1500, 1200);
+        let answer = |threads: usize| {
+            let analyzer = Analyzer::new(&account, &[]).with_threads(threads);
+            assert!(analyzer.principals().len() >= PARALLEL_ABOVE);
+            let access = analyzer.who_can(
+                crate::input::STOP_ACTION,
+                "arn:aws:ec2:*:111122223333:instance/*",
+                &RequestContext::unknown(),
+            );
+            serde_json::to_value(access).unwrap()
+        };
+        let one = answer(1);
+        let found = one.as_array().unwrap();
+        // Direct, conditional and chained access are all among the answers.
+        assert!(found.len() > 1000, "{}", found.len());
+        assert!(found.iter().any(|a| a["access"] == "conditional"));
+        assert!(found
+            .iter()
+            .any(|a| a["via"].as_array().is_some_and(|v| !v.is_empty())));
+        for threads in [2, 3] {
+            assert!(answer(threads) == one, "{threads} cores answer differently");
+        }
     }
 }
