@@ -311,7 +311,11 @@ pub(super) fn resolve<T: Item>(
         )));
     }
     batches.sort_by_key(|(seq, _)| *seq);
-    let mut out = Vec::new();
+    let total = batches
+        .iter()
+        .map(|(_, b)| b.as_ref().map_or(0, Vec::len))
+        .sum();
+    let mut out = Vec::with_capacity(total);
     for (_, batch) in batches {
         match batch {
             Ok(items) => out.extend(items),
