@@ -18,14 +18,21 @@ pub enum ExitStatus {
     Incomplete,
 }
 
+impl ExitStatus {
+    /// The process exit status: 0, 1, 2 or 3.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+            ExitStatus::Incomplete => 3,
+        }
+    }
+}
+
 impl From<ExitStatus> for ExitCode {
     fn from(s: ExitStatus) -> ExitCode {
-        match s {
-            ExitStatus::Clean => ExitCode::SUCCESS,
-            ExitStatus::Findings => ExitCode::from(1),
-            ExitStatus::Error => ExitCode::from(2),
-            ExitStatus::Incomplete => ExitCode::from(3),
-        }
+        ExitCode::from(s.code())
     }
 }
 
