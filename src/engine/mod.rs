@@ -821,25 +821,16 @@ impl PolicyEngine {
                         let value = vm
                             .execute_entry_point_by_name(name)
                             .map_err(|e| evaluation_failed(&e))?;
-                        // A partitioned policy's rule must be a set, or its parts
-                        // could not be united: checked whether or not this input
-                        // is large enough to be split, so that it fails alike.
-                        let declares_partition = p
-                            .metadata
-                            .as_ref()
-                            .is_some_and(|m| m.custom.partition.is_some());
-                        let collected = if declares_partition {
-                            let keyed = collect_keyed(p, rule, &value, file)
-                                .map_err(|e| evaluation_failed(&e))?;
-                            if unit.input.is_some() {
-                                Collected::Part(keyed)
-                            } else {
-                                Collected::Whole(keyed.into_iter().map(|(_, f)| f).collect())
-                            }
+                        let collected = if unit.input.is_some() {
+                            Collected::Part(
+                                collect_keyed(p, rule, &value, file)
+                                    .map_err(|e| evaluation_failed(&e))?,
+                            )
                         } else {
-                            let mut found = Vec::new();
-                            collect_findings(p, rule, &value, file, &mut found);
-                            Collected::Whole(found)
+                            Collected::Whole(
+                                collect_whole(p, rule, &value, file)
+                                    .map_err(|e| evaluation_failed(&e))?,
+                            )
                         };
                         out.push((unit.entry, collected));
                     }
@@ -887,7 +878,13 @@ impl PolicyEngine {
                         .engine
                         .eval_rule(name.clone())
                         .map_err(|e| rego_error(&e, &self.sources, true))?;
-                    collect_findings(p, rule, &value, file, &mut findings);
+                    findings.extend(collect_whole(p, rule, &value, file).map_err(|e| {
+                        Error::Eval {
+                            message: format!("{}: evaluating {name} failed: {e}", p.path),
+                            src: None,
+                            span: None,
+                        }
+                    })?);
                 }
             }
         }
@@ -1198,6 +1195,27 @@ fn collect_findings(
     );
 }
 
+/// The findings of an entry point evaluated whole. A policy that declares a
+/// partition must give a set whether or not this input was split, so that a
+/// mistake in it fails alike on every input ([`collect_keyed`]).
+fn collect_whole(
+    p: &LoadedPolicy,
+    rule: &str,
+    value: &regorus::Value,
+    input_file: Option<&str>,
+) -> std::result::Result<Vec<Finding>, String> {
+    if p.metadata
+        .as_ref()
+        .is_some_and(|m| m.custom.partition.is_some())
+    {
+        return collect_keyed(p, rule, value, input_file)
+            .map(|keyed| keyed.into_iter().map(|(_, f)| f).collect());
+    }
+    let mut found = Vec::new();
+    collect_findings(p, rule, value, input_file, &mut found);
+    Ok(found)
+}
+
 /// [`collect_findings`] for one part of a partitioned entry point, each finding
 /// beside its value. Only a set (what `deny contains ...` gives) can be united
 /// with the other parts'; an undefined rule found nothing.
@@ -1418,14 +1436,19 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("custom.partition"), "{err}");
-        // A rule that is not a set fails whether or not the input is split.
+        // A rule that is not a set fails whether or not the input is split, on
+        // the VM as on the interpreter.
         let array = partitioned_policy("deny := [item | some item in input.listed.items]");
-        for n in [3, 3 * PARTITION_MIN] {
+        for (n, use_vm) in [(3, true), (3 * PARTITION_MIN, true), (3, false)] {
             let input = regorus::Value::from(
                 serde_json::json!({"listed": {"items": (0..n).collect::<Vec<_>>()}}),
             );
-            let mut engine =
-                PolicyEngine::load(vec![array.clone()], None, &Options::default()).unwrap();
+            let options = Options {
+                use_vm,
+                ..Options::default()
+            };
+            let mut engine = PolicyEngine::load(vec![array.clone()], None, &options).unwrap();
+            assert_eq!(engine.uses_vm(), use_vm);
             engine.threads = Some(2);
             let err = engine.evaluate(input).err().unwrap();
             assert!(err.to_string().contains("must be a set"), "{n}: {err}");
