@@ -75,13 +75,13 @@ impl ser::Serializer for ValueSerializer {
         Ok(Value::from(v))
     }
     fn serialize_i8(self, v: i8) -> Result<Value> {
-        Ok(Value::from(i64::from(v)))
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i16(self, v: i16) -> Result<Value> {
-        Ok(Value::from(i64::from(v)))
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i32(self, v: i32) -> Result<Value> {
-        Ok(Value::from(i64::from(v)))
+        self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result<Value> {
         // serde_json keeps non-negative integers as unsigned, and regorus reads
@@ -92,13 +92,13 @@ impl ser::Serializer for ValueSerializer {
         }
     }
     fn serialize_u8(self, v: u8) -> Result<Value> {
-        Ok(Value::from(u64::from(v)))
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u16(self, v: u16) -> Result<Value> {
-        Ok(Value::from(u64::from(v)))
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u32(self, v: u32) -> Result<Value> {
-        Ok(Value::from(u64::from(v)))
+        self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<Value> {
         Ok(Value::from(v))

@@ -122,21 +122,10 @@ static BUILTIN_PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builti
 
 /// The built-in pack as compiled by `build.rs`, when that compiled it: read once.
 fn builtin_program() -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
-    const BYTES: &[u8] = BUILTIN_PROGRAM;
     static PROGRAM: std::sync::OnceLock<Option<std::sync::Arc<regorus::rvm::program::Program>>> =
         std::sync::OnceLock::new();
     PROGRAM
-        .get_or_init(|| {
-            if BYTES.is_empty() {
-                return None;
-            }
-            match regorus::rvm::program::Program::deserialize_binary(BYTES) {
-                Ok(regorus::rvm::program::DeserializationResult::Complete(p)) => {
-                    Some(std::sync::Arc::new(p))
-                }
-                _ => None,
-            }
-        })
+        .get_or_init(|| read_program(BUILTIN_PROGRAM))
         .clone()
 }
 
@@ -176,9 +165,13 @@ fn precompiled_for(
     (names == compiled).then_some(program)
 }
 
-/// A program of its own, read from its serialized `image`: see
-/// [`PolicyEngine::program_image`].
-fn own_program(image: &[u8]) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+/// A program read from its serialized `image` (the built-in pack's, or a worker's
+/// own copy: see [`PolicyEngine::program_image`]); None for an empty or
+/// unreadable image.
+fn read_program(image: &[u8]) -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
+    if image.is_empty() {
+        return None;
+    }
     match regorus::rvm::program::Program::deserialize_binary(image) {
         Ok(regorus::rvm::program::DeserializationResult::Complete(p)) => {
             Some(std::sync::Arc::new(p))
@@ -557,8 +550,7 @@ impl PolicyEngine {
                 params.insert(k, v);
             }
         }
-        let data =
-            regorus::Value::from(serde_json::json!({ "params": Json::Object(params.clone()) }));
+        let data = params_data(&params);
         engine
             .add_data(data.clone())
             .map_err(|e| Error::usage(format!("cannot load parameters: {e}")))?;
@@ -778,12 +770,9 @@ impl PolicyEngine {
                 // worker but this thread's runs a program and parameters of its own
                 // (`program_image`).
                 let work = |own: bool| -> Result<Vec<(usize, Collected)>> {
-                    let mut vm = match image.filter(|_| own).and_then(own_program) {
+                    let mut vm = match image.filter(|_| own).and_then(read_program) {
                         Some(program) => {
-                            let data = regorus::Value::from(
-                                serde_json::json!({ "params": Json::Object(self.params.clone()) }),
-                            );
-                            self.vm(&program, input.clone(), data)?
+                            self.vm(&program, input.clone(), params_data(&self.params))?
                         }
                         None => self.vm(program, input.clone(), self.data.clone())?,
                     };
@@ -813,11 +802,7 @@ impl PolicyEngine {
                             }
                             None => {}
                         }
-                        let evaluation_failed = |e: &dyn std::fmt::Display| Error::Eval {
-                            message: format!("{}: evaluating {name} failed: {e}", p.path),
-                            src: None,
-                            span: None,
-                        };
+                        let evaluation_failed = |e: &dyn std::fmt::Display| eval_failed(p, name, e);
                         let value = vm
                             .execute_entry_point_by_name(name)
                             .map_err(|e| evaluation_failed(&e))?;
@@ -878,13 +863,10 @@ impl PolicyEngine {
                         .engine
                         .eval_rule(name.clone())
                         .map_err(|e| rego_error(&e, &self.sources, true))?;
-                    findings.extend(collect_whole(p, rule, &value, file).map_err(|e| {
-                        Error::Eval {
-                            message: format!("{}: evaluating {name} failed: {e}", p.path),
-                            src: None,
-                            span: None,
-                        }
-                    })?);
+                    findings.extend(
+                        collect_whole(p, rule, &value, file)
+                            .map_err(|e| eval_failed(p, name, &e))?,
+                    );
                 }
             }
         }
@@ -952,17 +934,10 @@ impl PolicyEngine {
                 if items.len() < PARTITION_MIN {
                     return None;
                 }
-                let per_part = items.len().div_ceil(parts);
-                let chunks: Vec<Vec<regorus::Value>> = items
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .chunks(per_part)
-                    .map(<[regorus::Value]>::to_vec)
-                    .collect();
-                chunks
-                    .into_iter()
-                    .map(|chunk| with_value_at(input, &path, regorus::Value::from(chunk)))
+                items
+                    .to_vec()
+                    .chunks(items.len().div_ceil(parts))
+                    .map(|part| with_value_at(input, &path, regorus::Value::from(part.to_vec())))
                     .collect::<Option<Vec<_>>>()
             });
             match split {
@@ -1000,6 +975,20 @@ impl PolicyEngine {
             limit: self.timeout,
             check_interval: NonZeroU32::MIN.saturating_add(63),
         }
+    }
+}
+
+/// `data` as the policies see it: the parameters under `params`.
+fn params_data(params: &serde_json::Map<String, Json>) -> regorus::Value {
+    regorus::Value::from(serde_json::json!({ "params": Json::Object(params.clone()) }))
+}
+
+/// An entry point's evaluation failed: named by its policy file.
+fn eval_failed(p: &LoadedPolicy, name: &str, e: &dyn std::fmt::Display) -> Error {
+    Error::Eval {
+        message: format!("{}: evaluating {name} failed: {e}", p.path),
+        src: None,
+        span: None,
     }
 }
 
