@@ -3,25 +3,25 @@
 //! `aws iam get-account-authorization-details` is one JSON document: on a large
 //! account, tens of megabytes in four lists (users, groups, roles, managed
 //! policies) that one thread would parse element after element. [`parse_json`]
-//! reads such a document on one thread with the four lists only split into their
-//! elements (serde_json checks each element's syntax and records where it lies,
-//! without building anything), and hands the elements over in batches, as they
-//! are found, to parsers on the other cores; once the split is done, the reading
-//! thread parses too. [`resolve`] then puts each list's elements in place, in
-//! their order in the file. Errors keep their place: an element's error is
-//! reported at its line and column in the whole file.
+//! first finds where each element of the four lists lies ([`scan`], without
+//! parsing anything) and hands the elements over in batches, as they are found,
+//! to parsers on the other cores; once the scan is done, the reading thread parses
+//! the rest of the document (the four lists emptied) and then parses elements too.
+//! [`resolve`] then puts each list's elements in place, in their order in the
+//! file. Errors keep their place: an element's error is reported at its line and
+//! column in the whole file, and a document the scan does not accept is parsed
+//! whole, as any other, so that its error is serde_json's own.
 //!
 //! Splitting needs a JSON text in memory; YAML, and texts small enough that
 //! threads would not pay, are parsed in place as usual.
-use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
 
-use serde::de::{Deserialize, DeserializeOwned, Deserializer, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 
 use super::read::RawInput;
+use super::scan;
 use crate::diag::Result;
 use crate::iam::policy::KeepStatementsFor;
 use crate::model::{Group, ManagedPolicy, Role, User};
@@ -63,37 +63,22 @@ pub(super) struct Results {
 
 /// An element type of the four lists.
 pub(super) trait Item: DeserializeOwned + Send {
-    const KIND: Kind;
     fn store(results: &Results) -> &Mutex<Vec<(usize, Parsed<Self>)>>;
 }
 
 macro_rules! item {
-    ($t:ty, $kind:ident, $field:ident) => {
+    ($t:ty, $field:ident) => {
         impl Item for $t {
-            const KIND: Kind = Kind::$kind;
             fn store(results: &Results) -> &Mutex<Vec<(usize, Parsed<Self>)>> {
                 &results.$field
             }
         }
     };
 }
-item!(User, Users, users);
-item!(Group, Groups, groups);
-item!(Role, Roles, roles);
-item!(ManagedPolicy, Policies, policies);
-
-/// While a JSON text is read with splitting on: where it lies in memory, and
-/// where its batches go.
-struct Splitter {
-    base: usize,
-    len: usize,
-    batches: Sender<Batch>,
-    next_seq: usize,
-}
-
-thread_local! {
-    static SPLITTER: RefCell<Option<Splitter>> = const { RefCell::new(None) };
-}
+item!(User, users);
+item!(Group, groups);
+item!(Role, roles);
+item!(ManagedPolicy, policies);
 
 /// A list as read: parsed in place, or handed over as the batches `seq` range.
 pub(super) enum Listed<T> {
@@ -113,130 +98,146 @@ impl<T> Listed<T> {
             }
         }
     }
+
+    /// Marks a list that was read empty (its elements cut out of the text) as
+    /// the batches `seqs`; false when the document had no such list, or a full one.
+    pub(super) fn attach(list: &mut Option<Self>, seqs: Range<usize>) -> bool {
+        match list {
+            Some(Listed::Parsed(v)) if v.is_empty() => {
+                *list = Some(Listed::Sent(seqs));
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 impl<'de, T: Item> Deserialize<'de> for Listed<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        if SPLITTER.with(|s| s.borrow().is_none()) {
-            return Vec::<T>::deserialize(d).map(Listed::Parsed);
-        }
-        d.deserialize_seq(SplitVisitor::<T>(std::marker::PhantomData))
+        Vec::<T>::deserialize(d).map(Listed::Parsed)
     }
 }
 
-struct SplitVisitor<T>(std::marker::PhantomData<T>);
+/// The top-level members split into elements, and their lists.
+const LISTS: [(&str, Kind); 4] = [
+    ("UserDetailList", Kind::Users),
+    ("GroupDetailList", Kind::Groups),
+    ("RoleDetailList", Kind::Roles),
+    ("Policies", Kind::Policies),
+];
 
-impl<'de, T: Item> Visitor<'de> for SplitVisitor<T> {
-    type Value = Listed<T>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
-        let (base, len, first) = SPLITTER
-            .with(|s| {
-                let s = s.borrow();
-                s.as_ref().map(|s| (s.base, s.len, s.next_seq))
-            })
-            .ok_or_else(|| serde::de::Error::custom("list split outside a split text"))?;
-        let mut pending: Vec<Range<usize>> = Vec::new();
-        let mut pending_bytes = 0;
-        let mut last = first;
-        let mut send = |ranges: Vec<Range<usize>>| {
-            SPLITTER.with(|s| {
-                if let Some(s) = s.borrow_mut().as_mut() {
-                    // A closed channel means the parsers are gone, which only
-                    // happens once reading has failed: nothing to hand over then.
-                    let _ = s.batches.send(Batch {
-                        kind: T::KIND,
-                        seq: s.next_seq,
-                        ranges,
-                    });
-                    s.next_seq += 1;
-                    last = s.next_seq;
-                }
-            });
-        };
-        while let Some(element) = seq.next_element::<&'de RawValue>()? {
-            let text = element.get();
-            let range = (text.as_ptr() as usize)
-                .checked_sub(base)
-                .map(|start| start..start + text.len())
-                .filter(|r| r.end <= len)
-                .ok_or_else(|| {
-                    serde::de::Error::custom("list element outside the text being read")
-                })?;
-            pending_bytes += range.len();
-            pending.push(range);
-            if pending_bytes >= BATCH_BYTES {
-                send(std::mem::take(&mut pending));
-                pending_bytes = 0;
-            }
-        }
-        if !pending.is_empty() {
-            send(pending);
-        }
-        Ok(Listed::Sent(first..last))
-    }
+/// A text scanned: the document with its split lists emptied, and for each such
+/// list the batches its elements went out in.
+struct Scanned {
+    rest: String,
+    lists: Vec<(Kind, Range<usize>)>,
 }
 
-/// Removes the splitter when reading ends, however it ends: dropping its sender
-/// tells the parsers that no more batches will come.
-struct SplitGuard;
-
-impl Drop for SplitGuard {
-    fn drop(&mut self) {
-        SPLITTER.with(|s| s.borrow_mut().take());
+/// Scans `text` for the four lists, sending their elements out in batches as they
+/// are found; None when the text is not an object holding them plainly (see
+/// [`scan::split_lists`]).
+fn scan_and_send(text: &str, batches: Sender<Batch>) -> Option<Scanned> {
+    let mut pending: Vec<Range<usize>> = Vec::new();
+    let mut pending_list = (0, Kind::Users);
+    let mut pending_bytes = 0;
+    let mut next_seq = 0;
+    // Per list found (in file order), the batches its elements went out in.
+    let mut seqs: Vec<Range<usize>> = Vec::new();
+    let mut send = |(list, kind): (usize, Kind), ranges: Vec<Range<usize>>| {
+        // A closed channel means the parsers are gone, which only happens once
+        // reading has failed: nothing to hand over then.
+        let _ = batches.send(Batch {
+            kind,
+            seq: next_seq,
+            ranges,
+        });
+        // Lists before this one that sent nothing were empty.
+        while seqs.len() <= list {
+            seqs.push(next_seq..next_seq);
+        }
+        if let Some(s) = seqs.get_mut(list) {
+            s.end = next_seq + 1;
+        }
+        next_seq += 1;
+    };
+    let split = scan::split_lists(text.as_bytes(), &LISTS, |list, kind, range| {
+        if list != pending_list.0 && !pending.is_empty() {
+            send(pending_list, std::mem::take(&mut pending));
+            pending_bytes = 0;
+        }
+        pending_list = (list, kind);
+        pending_bytes += range.len();
+        pending.push(range);
+        if pending_bytes >= BATCH_BYTES {
+            send(pending_list, std::mem::take(&mut pending));
+            pending_bytes = 0;
+        }
+    });
+    if !pending.is_empty() {
+        send(pending_list, pending);
     }
+    let split = split?;
+    let cut: usize = split.lists.iter().map(|(_, r)| r.len()).sum();
+    let mut rest = String::with_capacity(text.len().saturating_sub(cut));
+    let mut from = 0;
+    let mut lists = Vec::with_capacity(split.lists.len());
+    for (n, (kind, interior)) in split.lists.into_iter().enumerate() {
+        rest.push_str(text.get(from..interior.start)?);
+        from = interior.end;
+        lists.push((kind, seqs.get(n).cloned().unwrap_or(0..0)));
+    }
+    rest.push_str(text.get(from..)?);
+    Some(Scanned { rest, lists })
 }
 
-/// Reads a JSON text with `parse` (a `serde_json::from_str` of the whole text),
-/// the four IAM lists parsed on every core as they are found. Small texts and
-/// one-core machines read in place. The lists are then put in place with
-/// [`resolve`], which also reports their elements' errors.
+/// Reads a JSON text with `parse` (a `serde_json::from_str` into the document
+/// type), the four IAM lists parsed on every core. A scan finds their elements
+/// and hands them to parsers in batches as it goes; `parse` then reads the rest
+/// of the document, those lists emptied, and `attach` marks each such list in it
+/// as handed over (false when the document has no such empty list). Small texts,
+/// one-core machines, and texts the scan or `parse` of the rest do not accept
+/// are read whole with `parse`, whose error is then the one reported. The lists
+/// are then put in place with [`resolve`], which also reports their elements'
+/// errors.
 pub(super) fn parse_json<D>(
     raw: &RawInput,
-    parse: impl FnOnce(&str) -> Result<D>,
+    parse: impl Fn(&str) -> Result<D>,
+    attach: impl Fn(&mut D, Kind, Range<usize>) -> bool,
 ) -> Result<(D, Results)> {
     let text = raw.text.as_str();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let results = Results::default();
-    if threads < 2 || text.len() < PARALLEL_ABOVE {
-        return Ok((parse(text)?, results));
-    }
-    let (batches, incoming) = channel::<Batch>();
-    let incoming = Mutex::new(incoming);
-    // The statement filter is per thread: the parsers carry the reader's.
-    let keep = KeepStatementsFor::current();
-    let doc = std::thread::scope(|scope| {
-        let parsers: Vec<_> = (1..threads)
-            .map(|_| scope.spawn(|| parse_batches(&incoming, raw, &results, keep)))
-            .collect();
-        let doc = {
-            let _guard = SplitGuard;
-            SPLITTER.with(|s| {
-                *s.borrow_mut() = Some(Splitter {
-                    base: text.as_ptr() as usize,
-                    len: text.len(),
-                    batches,
-                    next_seq: 0,
-                })
+    if threads >= 2 && text.len() >= PARALLEL_ABOVE {
+        let results = Results::default();
+        let (batches, incoming) = channel::<Batch>();
+        let incoming = Mutex::new(incoming);
+        // The statement filter is per thread: the parsers carry the reader's.
+        let keep = KeepStatementsFor::current();
+        let doc = std::thread::scope(|scope| {
+            let parsers: Vec<_> = (1..threads)
+                .map(|_| scope.spawn(|| parse_batches(&incoming, raw, &results, keep)))
+                .collect();
+            // Sending is over when the scan returns (its sender is dropped then).
+            let scanned = scan_and_send(text, batches);
+            let doc = scanned.and_then(|s| {
+                let mut doc = parse(&s.rest).ok()?;
+                s.lists
+                    .into_iter()
+                    .all(|(kind, seqs)| attach(&mut doc, kind, seqs))
+                    .then_some(doc)
             });
-            parse(text)
-        };
-        // Reading is done (the guard has closed the channel): help with the rest.
-        parse_batches(&incoming, raw, &results, keep);
-        for p in parsers {
-            p.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            // Help with the rest.
+            parse_batches(&incoming, raw, &results, keep);
+            for p in parsers {
+                p.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            }
+            doc
+        });
+        if let Some(doc) = doc {
+            return Ok((doc, results));
         }
-        doc
-    })?;
-    Ok((doc, results))
+    }
+    Ok((parse(text)?, Results::default()))
 }
 
 /// Parses batches until the channel is closed and empty.
@@ -340,4 +341,115 @@ fn element_error(raw: &RawInput, start: usize, e: &serde_json::Error) -> crate::
     // Columns count bytes, as serde_json's own do.
     let column = offset - line_start + 1;
     super::json_error(raw, e, line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::read::{Format, Text};
+
+    #[derive(serde::Deserialize)]
+    #[allow(non_snake_case)]
+    struct Doc {
+        UserDetailList: Option<Listed<User>>,
+        RoleDetailList: Option<Listed<Role>>,
+        Marker: Option<String>,
+    }
+
+    fn raw(text: String) -> RawInput {
+        RawInput {
+            name: "export.json".to_string(),
+            format: Format::Json,
+            text: Text::Owned(text),
+        }
+    }
+
+    /// Reads `raw` as `parse_any` does, and says whether its lists were handed over.
+    fn read(raw: &RawInput) -> std::result::Result<(Doc, bool), String> {
+        let (mut doc, results) = parse_json(
+            raw,
+            |text| {
+                serde_json::from_str::<Doc>(text)
+                    .map_err(|e| crate::diag::Error::usage(e.to_string()))
+            },
+            |doc, kind, seqs| match kind {
+                Kind::Users => Listed::attach(&mut doc.UserDetailList, seqs),
+                Kind::Roles => Listed::attach(&mut doc.RoleDetailList, seqs),
+                Kind::Groups | Kind::Policies => false,
+            },
+        )
+        .map_err(|e| format!("{e:?}"))?;
+        let sent = matches!(doc.UserDetailList, Some(Listed::Sent(_)));
+        resolve(&mut doc.UserDetailList, &results, raw).map_err(|e| format!("{e:?}"))?;
+        resolve(&mut doc.RoleDetailList, &results, raw).map_err(|e| format!("{e:?}"))?;
+        Ok((doc, sent))
+    }
+
+    fn export(users: usize) -> String {
+        let users: Vec<_> = (0..users)
+            .map(|i| {
+                serde_json::json!({"UserName": format!("u-{i}"),
+                    "Arn": format!("arn:aws:iam::111122223333:user/u-{i}"),
+                    "GroupList": ["g\"[1]", "g\\"]})
+            })
+            .collect();
+        let roles =
+            [serde_json::json!({"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r"})];
+        serde_json::to_string_pretty(&serde_json::json!({
+            "UserDetailList": users, "RoleDetailList": roles, "Marker": "m{["}))
+        .unwrap()
+    }
+
+    fn names(doc: Doc) -> (Vec<String>, Vec<String>, Option<String>) {
+        let users = doc.UserDetailList.map(Listed::into_vec).unwrap_or_default();
+        let roles = doc.RoleDetailList.map(Listed::into_vec).unwrap_or_default();
+        (
+            users.into_iter().map(|u| u.name).collect(),
+            roles.into_iter().map(|r| r.name).collect(),
+            doc.Marker,
+        )
+    }
+
+    #[test]
+    fn a_large_export_is_split_and_reads_as_when_parsed_whole() {
+        let text = export(20_000);
+        assert!(text.len() > PARALLEL_ABOVE);
+        let (doc, sent) = read(&raw(text.clone())).unwrap();
+        if std::thread::available_parallelism().map_or(1, usize::from) >= 2 {
+            assert!(sent, "the users list was parsed in place");
+        }
+        let whole: Doc = serde_json::from_str(&text).unwrap();
+        let (users, roles, marker) = names(doc);
+        assert_eq!(users.len(), 20_000);
+        assert_eq!((users, roles, marker), names(whole));
+    }
+
+    #[test]
+    fn a_document_the_scan_refuses_gets_the_whole_parse_and_its_error() {
+        let text = export(20_000);
+        // A missing comma between two users, and a key the scan does not know
+        // (escaped) that the whole parse does.
+        let broken = text.replacen("},\n    {", "}\n    {", 1);
+        let expected = serde_json::from_str::<Doc>(&broken)
+            .err()
+            .unwrap()
+            .to_string();
+        let err = read(&raw(broken)).err().unwrap();
+        assert!(err.contains(&expected), "{err} lacks {expected}");
+
+        let escaped = text.replacen("\"UserDetailList\"", "\"UserDetail\\u004cist\"", 1);
+        let (doc, sent) = read(&raw(escaped)).unwrap();
+        assert!(!sent);
+        assert_eq!(names(doc).0.len(), 20_000);
+
+        // Valid JSON whose rest the document type refuses: reported as the whole
+        // parse reports it.
+        let wrong = text.replacen("\"Marker\": \"m{[\"", "\"Marker\": 7", 1);
+        let expected = serde_json::from_str::<Doc>(&wrong)
+            .err()
+            .unwrap()
+            .to_string();
+        let err = read(&raw(wrong)).err().unwrap();
+        assert!(err.contains(&expected), "{err} lacks {expected}");
+    }
 }

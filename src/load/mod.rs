@@ -10,6 +10,7 @@ mod listed;
 pub mod located;
 mod monitoring;
 pub mod read;
+mod scan;
 mod spans;
 mod terraform;
 pub mod timestamp;
@@ -441,10 +442,19 @@ fn parse_any(raw: &RawInput) -> Result<AnyDoc> {
     check_yaml_depth(raw)?;
     match raw.format {
         Format::Json => {
-            let (mut doc, lists) = listed::parse_json(raw, |text| {
-                serde_json::from_str::<AnyDoc>(text)
-                    .map_err(|e| json_error(raw, &e, e.line(), e.column()))
-            })?;
+            let (mut doc, lists) = listed::parse_json(
+                raw,
+                |text| {
+                    serde_json::from_str::<AnyDoc>(text)
+                        .map_err(|e| json_error(raw, &e, e.line(), e.column()))
+                },
+                |doc, kind, seqs| match kind {
+                    listed::Kind::Users => listed::Listed::attach(&mut doc.UserDetailList, seqs),
+                    listed::Kind::Groups => listed::Listed::attach(&mut doc.GroupDetailList, seqs),
+                    listed::Kind::Roles => listed::Listed::attach(&mut doc.RoleDetailList, seqs),
+                    listed::Kind::Policies => listed::Listed::attach(&mut doc.Policies, seqs),
+                },
+            )?;
             listed::resolve(&mut doc.UserDetailList, &lists, raw)?;
             listed::resolve(&mut doc.GroupDetailList, &lists, raw)?;
             listed::resolve(&mut doc.RoleDetailList, &lists, raw)?;

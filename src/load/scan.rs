@@ -1,0 +1,402 @@
+//! Finding the elements of a JSON object's top-level lists without parsing them.
+//!
+//! [`listed`](super::listed) hands the elements of an IAM export's four long lists
+//! to parsers on every core, so something has to find where each element lies
+//! first, on one thread, before the parsers have anything to do. A JSON parser's
+//! skipping pass does that at about 1.7 GB/s; this scanner classifies 64 bytes at
+//! a time (SSE2 compares on x86-64, plain byte tests elsewhere) into bit masks:
+//!
+//! - quotes that are not escaped, from which a prefix XOR gives the bytes inside
+//!   strings (the mask carries into the next block);
+//! - brackets (`[`, `{`, `]`, `}`) outside strings, the only bytes the scanner
+//!   then visits one by one, to follow the nesting depth.
+//!
+//! The scanner trusts its input no further than it must. It does not validate
+//! JSON: it reports only where each list element starts and ends and what lies
+//! between (whitespace, one comma). The caller parses every element on its own,
+//! and the rest of the document with the lists emptied; when all of those parse,
+//! the whole text is valid JSON with the same meaning, since it is exactly those
+//! pieces joined by the commas and brackets checked here. When anything does not
+//! parse, the caller parses the whole text the ordinary way, whose error is then
+//! the one reported.
+use std::ops::Range;
+
+/// Bit masks of one 64-byte block: bit `i` stands for byte `i`.
+struct Block {
+    quote: u64,
+    backslash: u64,
+    open: u64,
+    close: u64,
+}
+
+/// `b'{' | 0x20 == b'{'` and `b'[' | 0x20 == b'{'`: one compare finds both openers,
+/// and likewise `}` and `]`; no other byte maps to either.
+const OPEN: u8 = b'{';
+const CLOSE: u8 = b'}';
+
+#[cfg(target_arch = "x86_64")]
+fn classify(bytes: &[u8; 64]) -> Block {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are always
+    // available; each load reads 16 bytes inside the 64-byte array.
+    unsafe {
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let backslash = _mm_set1_epi8(b'\\' as i8);
+        let case = _mm_set1_epi8(0x20);
+        let open = _mm_set1_epi8(OPEN as i8);
+        let close = _mm_set1_epi8(CLOSE as i8);
+        let mut block = Block {
+            quote: 0,
+            backslash: 0,
+            open: 0,
+            close: 0,
+        };
+        for lane in 0..4 {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(lane * 16).cast::<__m128i>());
+            let folded = _mm_or_si128(v, case);
+            let mask = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (lane * 16);
+            block.quote |= mask(_mm_cmpeq_epi8(v, quote));
+            block.backslash |= mask(_mm_cmpeq_epi8(v, backslash));
+            block.open |= mask(_mm_cmpeq_epi8(folded, open));
+            block.close |= mask(_mm_cmpeq_epi8(folded, close));
+        }
+        block
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn classify(bytes: &[u8; 64]) -> Block {
+    let mut block = Block {
+        quote: 0,
+        backslash: 0,
+        open: 0,
+        close: 0,
+    };
+    for (i, &b) in bytes.iter().enumerate() {
+        let bit = 1u64 << i;
+        let folded = b | 0x20;
+        block.quote |= if b == b'"' { bit } else { 0 };
+        block.backslash |= if b == b'\\' { bit } else { 0 };
+        block.open |= if folded == OPEN { bit } else { 0 };
+        block.close |= if folded == CLOSE { bit } else { 0 };
+    }
+    block
+}
+
+/// The bytes of a block that a backslash escapes. `carry` says whether the block's
+/// first byte is escaped (an unescaped backslash ended the previous block) and is
+/// set for the next one. Backslashes are rare in an export, so they are walked one
+/// by one: each backslash not itself escaped escapes the byte after it.
+fn escaped(backslash: u64, carry: &mut bool) -> u64 {
+    let mut escaped = u64::from(std::mem::take(carry));
+    let mut rest = backslash;
+    while rest != 0 {
+        let i = rest.trailing_zeros();
+        rest &= rest - 1;
+        if escaped & (1 << i) != 0 {
+            continue;
+        }
+        if i == 63 {
+            *carry = true;
+        } else {
+            escaped |= 1 << (i + 1);
+        }
+    }
+    escaped
+}
+
+/// Bit `i` of the result is the XOR of bits `0..=i` of `x`: set from an opening
+/// quote up to (not including) its closing quote.
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The brackets outside strings, block by block: `(offset of the block, mask)`.
+struct Brackets<'a> {
+    text: &'a [u8],
+    at: usize,
+    in_string: u64,
+    escape_carry: bool,
+}
+
+impl<'a> Brackets<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Brackets {
+            text,
+            at: 0,
+            in_string: 0,
+            escape_carry: false,
+        }
+    }
+
+    fn next_block(&mut self) -> Option<(usize, u64)> {
+        let start = self.at;
+        let rest = self.text.get(start..).filter(|r| !r.is_empty())?;
+        let block = match rest.first_chunk::<64>() {
+            Some(chunk) => classify(chunk),
+            None => {
+                // The tail, padded with spaces (which are nothing to the scan).
+                let mut chunk = [b' '; 64];
+                chunk.get_mut(..rest.len())?.copy_from_slice(rest);
+                classify(&chunk)
+            }
+        };
+        self.at = start + 64;
+        let escaped = if block.backslash == 0 && !self.escape_carry {
+            0
+        } else {
+            escaped(block.backslash, &mut self.escape_carry)
+        };
+        let inside = prefix_xor(block.quote & !escaped) ^ self.in_string;
+        // All ones when the block ends inside a string, else zero.
+        self.in_string = ((inside as i64) >> 63) as u64;
+        Some((start, (block.open | block.close) & !inside))
+    }
+}
+
+/// What a scan found: each split list's key (as given to [`split_lists`]) and the
+/// bytes between its brackets, in file order.
+pub(super) struct Split<K> {
+    pub lists: Vec<(K, Range<usize>)>,
+}
+
+/// Whether `bytes` holds only JSON whitespace.
+fn blank(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Whether `bytes` is JSON whitespace, one comma, JSON whitespace.
+fn separator(bytes: &[u8]) -> bool {
+    let mut parts = bytes.splitn(2, |&b| b == b',');
+    match (parts.next(), parts.next()) {
+        (Some(before), Some(after)) => blank(before) && blank(after),
+        _ => false,
+    }
+}
+
+/// Whether `text[range]` is there and holds only JSON whitespace.
+fn blank_at(text: &[u8], range: Range<usize>) -> bool {
+    text.get(range).is_some_and(blank)
+}
+
+/// Which of `keys` names the member whose value opens at `open` (a `[` one level
+/// inside the top-level object): the text before it must read `"KEY"`, then `:`,
+/// with whitespace allowed around the colon. A key written with escapes is not
+/// recognised (its list is then parsed in place, as any other member).
+fn key_before<K: Copy>(text: &[u8], open: usize, keys: &[(&str, K)]) -> Option<K> {
+    let before = text.get(..open)?;
+    let trimmed = before.trim_ascii_end().strip_suffix(b":")?.trim_ascii_end();
+    let quoted = trimmed.strip_suffix(b"\"")?;
+    keys.iter().find_map(|&(key, k)| {
+        quoted
+            .strip_suffix(key.as_bytes())
+            .and_then(|b| b.strip_suffix(b"\""))
+            // The opening quote must not be escaped: then it starts the key.
+            .is_some_and(|b| !b.ends_with(b"\\"))
+            .then_some(k)
+    })
+}
+
+/// Scans `text`, a JSON object, for top-level members named in `keys` whose values
+/// are lists of objects or lists, and calls `element(list, key, range)` for each
+/// element of those lists, in file order; `list` counts the lists found before
+/// (it indexes [`Split::lists`]). None when the text is not shaped so (not an
+/// object, unbalanced brackets, something other than an object or list in such a
+/// list, anything but one comma between elements): the caller then parses the
+/// whole text the ordinary way, and the elements already reported go unused.
+pub(super) fn split_lists<K: Copy>(
+    text: &[u8],
+    keys: &[(&str, K)],
+    mut element: impl FnMut(usize, K, Range<usize>),
+) -> Option<Split<K>> {
+    let first = text.iter().position(|&b| !blank(&[b]))?;
+    if text.get(first) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    // The list being split: its key, and where its last element ended (or just
+    // after its `[`).
+    let mut list: Option<(K, usize)> = None;
+    let mut list_start = 0;
+    let mut element_start = 0;
+    let mut lists = Vec::new();
+    let mut brackets = Brackets::new(text);
+    while let Some((base, mut mask)) = brackets.next_block() {
+        while mask != 0 {
+            let at = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let byte = *text.get(at)?;
+            if byte | 0x20 == OPEN {
+                depth += 1;
+                match depth {
+                    2 if byte == b'[' => {
+                        list = key_before(text, at, keys).map(|key| (key, at + 1));
+                        list_start = at + 1;
+                    }
+                    3 => {
+                        if let Some((_, after)) = list {
+                            let gap_ok = if after == list_start {
+                                blank_at(text, after..at)
+                            } else {
+                                text.get(after..at).is_some_and(separator)
+                            };
+                            if !gap_ok {
+                                return None;
+                            }
+                            element_start = at;
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                depth = depth.checked_sub(1)?;
+                match depth {
+                    2 => {
+                        if let Some((key, after)) = list.as_mut() {
+                            *after = at + 1;
+                            element(lists.len(), *key, element_start..at + 1);
+                        }
+                    }
+                    1 => {
+                        if let Some((key, after)) = list.take() {
+                            if !blank_at(text, after..at) {
+                                return None;
+                            }
+                            lists.push((key, list_start..at));
+                        }
+                    }
+                    // The object's end: only whitespace may follow.
+                    0 => return blank_at(text, at + 1..text.len()).then_some(Split { lists }),
+                    _ => {}
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEYS: &[(&str, usize)] = &[("Users", 0), ("Roles", 1)];
+
+    /// Elements as (key, text), and lists as (key, interior).
+    type Found = (Vec<(usize, String)>, Vec<(usize, String)>);
+
+    fn split(text: &str) -> Option<Found> {
+        let mut elements = Vec::new();
+        let split = split_lists(text.as_bytes(), KEYS, |list, key, r| {
+            elements.push((list, key, text[r].to_string()))
+        })?;
+        // An element's list, by its place among the lists found, has its key.
+        for (list, key, _) in &elements {
+            assert_eq!(split.lists[*list].0, *key);
+        }
+        let elements = elements.into_iter().map(|(_, k, e)| (k, e)).collect();
+        let lists = split
+            .lists
+            .into_iter()
+            .map(|(k, r)| (k, text[r].to_string()))
+            .collect();
+        Some((elements, lists))
+    }
+
+    /// The elements serde_json finds in each of `KEYS`' lists, as written.
+    fn expected(text: &str) -> Vec<(usize, String)> {
+        #[derive(serde::Deserialize)]
+        struct Doc<'a> {
+            #[serde(borrow, rename = "Users")]
+            users: Option<Vec<&'a serde_json::value::RawValue>>,
+            #[serde(borrow, rename = "Roles")]
+            roles: Option<Vec<&'a serde_json::value::RawValue>>,
+        }
+        let doc: Doc = serde_json::from_str(text).expect("test text is valid");
+        let mut out: Vec<(usize, String)> = Vec::new();
+        for (k, list) in [(0, doc.users), (1, doc.roles)] {
+            out.extend(list.into_iter().flatten().map(|e| (k, e.get().to_string())));
+        }
+        // In file order, as the scanner reports them.
+        out.sort_by_key(|(_, e)| text.find(e.as_str()));
+        out
+    }
+
+    #[test]
+    fn finds_each_element_of_the_named_lists() {
+        let text = r#"{"Other": [{"a": 1}], "Users": [ {"n": "x"}, {"n": [1, {"b": "]}"}]} ,[2]],
+            "Roles":[], "Tail": {"Users": [{"nested": true}]}}"#;
+        let (elements, lists) = split(text).expect("splits");
+        assert_eq!(
+            elements,
+            vec![
+                (0, r#"{"n": "x"}"#.to_string()),
+                (0, r#"{"n": [1, {"b": "]}"}]}"#.to_string()),
+                (0, "[2]".to_string()),
+            ]
+        );
+        assert_eq!(lists.len(), 2);
+        assert_eq!(lists[0].0, 0);
+        assert_eq!(lists[1], (1, String::new()));
+        assert_eq!(elements, expected(text));
+    }
+
+    #[test]
+    fn strings_hide_brackets_quotes_and_backslashes_across_blocks() {
+        // Escaped quotes and backslash runs placed at every offset of a 64-byte
+        // block, so that escapes and strings cross block boundaries.
+        let mut text = String::from(r#"{"Users": ["#);
+        for pad in 0..130 {
+            if pad > 0 {
+                text.push(',');
+            }
+            let filler = "x".repeat(pad);
+            let runs = "\\\\".repeat(pad % 5);
+            text.push_str(&format!(
+                r#"{{"s": "{filler}\"]}}{runs}", "t": "{runs}\\\"[{{", "u": ["{filler}\\"]}}"#
+            ));
+        }
+        text.push_str(r#"], "Roles": [{"r": "\\"}, {"r": "\"\\\""}]}"#);
+        let (elements, _) = split(&text).expect("splits");
+        assert_eq!(elements.len(), 132);
+        assert_eq!(elements, expected(&text));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_list_of_objects_in_an_object() {
+        for text in [
+            r#"[{"Users": [{}]}]"#,
+            r#"{"Users": [{}, "x", {}]}"#,
+            r#"{"Users": [{} {}]}"#,
+            r#"{"Users": [{},, {}]}"#,
+            r#"{"Users": [{},]}"#,
+            r#"{"Users": [, {}]}"#,
+            r#"{"Users": [{}]"#,
+            r#"{"Users": [{}]}}"#,
+            r#"{"Users": [{}]} x"#,
+            "",
+            "   ",
+        ] {
+            assert!(split(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_key_is_recognised_only_as_written_plainly() {
+        // An escaped quote before the name: the member is `"x\"Users"`.
+        let (elements, lists) = split(r#"{"x\"Users": [{}], "Roles" : [ {} ] }"#).unwrap();
+        assert_eq!(elements, vec![(1, "{}".to_string())]);
+        assert_eq!(lists, vec![(1, " {} ".to_string())]);
+        let (elements, _) = split(r#"{"AUsers": [{}], "Users\n": [{}]}"#).unwrap();
+        assert!(elements.is_empty());
+    }
+}
