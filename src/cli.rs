@@ -97,7 +97,7 @@ pub struct ReportArgs {
     /// Exit 1 when a finding has this severity or higher
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_severity)]
     pub fail_on: Severity,
-    /// Write the report to FILE (atomically) instead of stdout
+    /// Write the report to FILE (atomically; links are followed, /dev/null and pipes written into) instead of stdout
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// When to colour text output

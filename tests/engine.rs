@@ -113,6 +113,62 @@ fn failed_run_leaves_no_output_file() {
     assert!(!out.exists());
 }
 
+/// `-o` onto something that is not a regular file (a FIFO here, `/dev/null` or a
+/// terminal in use) writes into it rather than renaming a file over it, and `-o`
+/// through a symbolic link replaces the file it names, not the link.
+#[cfg(unix)]
+#[test]
+fn output_to_a_fifo_or_through_a_link_keeps_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let args = |out: &std::path::Path| {
+        vec![
+            "check".to_string(),
+            "tests/fixtures/shapes/sg.json".to_string(),
+            "--format".to_string(),
+            "json".to_string(),
+            "-o".to_string(),
+            out.display().to_string(),
+        ]
+    };
+    let fifo_args = args(&fifo);
+    let r = stopguard(&fifo_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    // Checked before the reader is joined: had the FIFO been replaced, nothing
+    // would ever write to it and the reader would wait forever.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    let report: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert!(report["findings"].as_array().is_some_and(|f| !f.is_empty()));
+
+    let real_dir = dir.path().join("reports");
+    std::fs::create_dir(&real_dir).unwrap();
+    let real = real_dir.join("report.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let link_args = args(&link);
+    let r = stopguard(&link_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(written, report);
+}
+
 #[test]
 fn policy_syntax_error_points_at_file_line_column() {
     let r = stopguard(&[

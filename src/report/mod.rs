@@ -89,6 +89,11 @@ pub fn reporter(format: Format, color: bool) -> Box<dyn Reporter> {
 
 /// Writes through a temporary file renamed into place, so a failed or interrupted
 /// run never leaves a half-written report behind.
+///
+/// Two kinds of target are not replaced: a path through symbolic links is followed
+/// to the file it names (the links stay), and a target that exists but is not a
+/// regular file (`/dev/null`, a FIFO, a terminal) is written into, since renaming a
+/// file over it would destroy it and there is no half-written file to fear there.
 pub fn write_atomically(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -97,6 +102,19 @@ pub fn write_atomically(
         path: path.to_path_buf(),
         source,
     };
+    let resolved = follow_links(path).map_err(err)?;
+    let path = resolved.as_path();
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() && !meta.is_dir() {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(err)?;
+            let mut w = io::BufWriter::new(file);
+            render(&mut w).map_err(err)?;
+            return w.flush().map_err(err);
+        }
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -110,6 +128,26 @@ pub fn write_atomically(
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// The path a chain of symbolic links ends at, even where that file does not exist
+/// yet (a dangling link is followed to where its file will be written).
+fn follow_links(path: &Path) -> io::Result<std::path::PathBuf> {
+    let mut path = path.to_path_buf();
+    // Linux gives up after 40 links too (ELOOP).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// Text from account data is untrusted: control characters (terminal escapes among
@@ -129,4 +167,39 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A relative link whose file does not exist yet: the report is written where
+    /// the link leads, and the link is kept.
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_relative_link_gets_its_file_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink("out/report.json", &link).unwrap();
+        write_atomically(&link, |w| w.write_all(b"{}")).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let written = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
+        assert_eq!(written, "{}");
+    }
+
+    /// A loop of links is an error that names the path, not a hang.
+    #[cfg(unix)]
+    #[test]
+    fn a_loop_of_links_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let err = write_atomically(&a, |w| w.write_all(b"{}")).unwrap_err();
+        assert!(matches!(err, Error::Write { ref path, .. } if path == &a));
+    }
 }
