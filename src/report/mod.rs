@@ -104,16 +104,18 @@ pub fn write_atomically(
     };
     let resolved = follow_links(path).map_err(err)?;
     let path = resolved.as_path();
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() && !meta.is_dir() {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(err)?;
-            let mut w = io::BufWriter::new(file);
-            render(&mut w).map_err(err)?;
-            return w.flush().map_err(err);
-        }
+    let existing = std::fs::metadata(path).ok();
+    if existing
+        .as_ref()
+        .is_some_and(|m| !m.is_file() && !m.is_dir())
+    {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(err)?;
+        let mut w = io::BufWriter::new(file);
+        render(&mut w).map_err(err)?;
+        return w.flush().map_err(err);
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -124,6 +126,14 @@ pub fn write_atomically(
         let mut w = io::BufWriter::new(tmp.as_file_mut());
         render(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
+    }
+    // A new file is readable by its owner only (tempfile's 0600: a report or a
+    // snapshot describes the account's weak points); a file replaced keeps the
+    // permissions it had.
+    if let Some(meta) = existing.filter(std::fs::Metadata::is_file) {
+        tmp.as_file()
+            .set_permissions(meta.permissions())
+            .map_err(err)?;
     }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
@@ -189,6 +199,26 @@ mod tests {
             .is_symlink());
         let written = std::fs::read_to_string(dir.path().join("out/report.json")).unwrap();
         assert_eq!(written, "{}");
+    }
+
+    /// A report replaced keeps the file's permissions; a new one is the owner's only.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared.json");
+        std::fs::write(&shared, "old").unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomically(&shared, |w| w.write_all(b"{}")).unwrap();
+        let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
+        assert_eq!(std::fs::read_to_string(&shared).unwrap(), "{}");
+
+        let new = dir.path().join("new.json");
+        write_atomically(&new, |w| w.write_all(b"{}")).unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     /// A loop of links is an error that names the path, not a hang.
