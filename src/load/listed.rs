@@ -427,29 +427,22 @@ mod tests {
     #[test]
     fn a_document_the_scan_refuses_gets_the_whole_parse_and_its_error() {
         let text = export(20_000);
-        // A missing comma between two users, and a key the scan does not know
-        // (escaped) that the whole parse does.
-        let broken = text.replacen("},\n    {", "}\n    {", 1);
-        let expected = serde_json::from_str::<Doc>(&broken)
-            .err()
-            .unwrap()
-            .to_string();
-        let err = read(&raw(broken)).err().unwrap();
-        assert!(err.contains(&expected), "{err} lacks {expected}");
+        // A text the split read refuses is reported as the whole parse reports it.
+        let fails_as_whole = |bad: String| {
+            let expected = serde_json::from_str::<Doc>(&bad).err().unwrap().to_string();
+            let err = read(&raw(bad)).err().unwrap();
+            assert!(err.contains(&expected), "{err} lacks {expected}");
+        };
+        // A missing comma between two users.
+        fails_as_whole(text.replacen("},\n    {", "}\n    {", 1));
 
+        // A key the scan does not know (escaped) that the whole parse does.
         let escaped = text.replacen("\"UserDetailList\"", "\"UserDetail\\u004cist\"", 1);
         let (doc, sent) = read(&raw(escaped)).unwrap();
         assert!(!sent);
         assert_eq!(names(doc).0.len(), 20_000);
 
-        // Valid JSON whose rest the document type refuses: reported as the whole
-        // parse reports it.
-        let wrong = text.replacen("\"Marker\": \"m{[\"", "\"Marker\": 7", 1);
-        let expected = serde_json::from_str::<Doc>(&wrong)
-            .err()
-            .unwrap()
-            .to_string();
-        let err = read(&raw(wrong)).err().unwrap();
-        assert!(err.contains(&expected), "{err} lacks {expected}");
+        // Valid JSON whose rest the document type refuses.
+        fails_as_whole(text.replacen("\"Marker\": \"m{[\"", "\"Marker\": 7", 1));
     }
 }
