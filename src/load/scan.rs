@@ -322,13 +322,17 @@ mod tests {
             roles: Option<Vec<&'a serde_json::value::RawValue>>,
         }
         let doc: Doc = serde_json::from_str(text).expect("test text is valid");
-        let mut out: Vec<(usize, String)> = Vec::new();
+        // Each element with where it starts (it is borrowed from `text`), to put
+        // them in file order, as the scanner reports them.
+        let mut out: Vec<(usize, usize, String)> = Vec::new();
         for (k, list) in [(0, doc.users), (1, doc.roles)] {
-            out.extend(list.into_iter().flatten().map(|e| (k, e.get().to_string())));
+            out.extend(list.into_iter().flatten().map(|e| {
+                let at = e.get().as_ptr() as usize - text.as_ptr() as usize;
+                (at, k, e.get().to_string())
+            }));
         }
-        // In file order, as the scanner reports them.
-        out.sort_by_key(|(_, e)| text.find(e.as_str()));
-        out
+        out.sort();
+        out.into_iter().map(|(_, k, e)| (k, e)).collect()
     }
 
     #[test]
@@ -398,5 +402,67 @@ mod tests {
         assert_eq!(lists, vec![(1, " {} ".to_string())]);
         let (elements, _) = split(r#"{"AUsers": [{}], "Users\n": [{}]}"#).unwrap();
         assert!(elements.is_empty());
+    }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Strings made mostly of the bytes the scanner cares about, so that quotes,
+        /// backslash runs and brackets land at every offset of a block.
+        fn text() -> impl Strategy<Value = String> {
+            let chars = vec!['"', '\\', '[', ']', '{', '}', ',', ':', ' ', 'a', 'é', '\n'];
+            proptest::collection::vec(proptest::sample::select(chars), 0..40)
+                .prop_map(|v| v.into_iter().collect())
+        }
+
+        fn value() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                text().prop_map(serde_json::Value::from),
+                any::<i32>().prop_map(serde_json::Value::from),
+                Just(serde_json::Value::Null),
+            ];
+            leaf.prop_recursive(4, 40, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6)
+                        .prop_map(serde_json::Value::from),
+                    proptest::collection::btree_map(text(), inner, 0..6)
+                        .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// A list element: an object or a list, as the scanner accepts them.
+        fn element() -> impl Strategy<Value = serde_json::Value> {
+            prop_oneof![
+                proptest::collection::btree_map(text(), value(), 0..6)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                proptest::collection::vec(value(), 0..4).prop_map(serde_json::Value::from),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(400))]
+
+            /// Whatever the strings hold, the scanner finds exactly the elements
+            /// serde_json finds, written compactly or indented.
+            #[test]
+            fn finds_what_serde_json_finds(
+                users in proptest::collection::vec(element(), 0..8),
+                roles in proptest::collection::vec(element(), 0..8),
+                other in value(),
+                pretty in any::<bool>(),
+            ) {
+                let doc = serde_json::json!({"Other": other, "Users": users, "Roles": roles});
+                let text = if pretty {
+                    serde_json::to_string_pretty(&doc).unwrap()
+                } else {
+                    serde_json::to_string(&doc).unwrap()
+                };
+                let (elements, lists) = split(&text).expect("a valid export splits");
+                prop_assert_eq!(elements, expected(&text));
+                prop_assert_eq!(lists.len(), 2);
+            }
+        }
     }
 }
