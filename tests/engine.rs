@@ -131,18 +131,17 @@ fn output_to_a_fifo_or_through_a_link_keeps_them() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
-    let args = |out: &std::path::Path| {
-        vec![
-            "check".to_string(),
-            "tests/fixtures/shapes/sg.json".to_string(),
-            "--format".to_string(),
-            "json".to_string(),
-            "-o".to_string(),
-            out.display().to_string(),
-        ]
+    let check_into = |out: &std::path::Path| {
+        stopguard(&[
+            "check",
+            "tests/fixtures/shapes/sg.json",
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ])
     };
-    let fifo_args = args(&fifo);
-    let r = stopguard(&fifo_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let r = check_into(&fifo);
     assert_ne!(r.code, 2, "{}", r.stderr);
     // Checked before the reader is joined: had the FIFO been replaced, nothing
     // would ever write to it and the reader would wait forever.
@@ -157,8 +156,7 @@ fn output_to_a_fifo_or_through_a_link_keeps_them() {
     std::fs::write(&real, "old").unwrap();
     let link = dir.path().join("latest.json");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let link_args = args(&link);
-    let r = stopguard(&link_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let r = check_into(&link);
     assert_ne!(r.code, 2, "{}", r.stderr);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
