@@ -20,18 +20,15 @@ impl Reporter for Json {
         .iter()
         .map(|s| (s.as_str().to_string(), json!(r.count(*s))))
         .collect();
-        // Keys in alphabetical order, as a serde_json map prints them: the findings
-        // (a few MB on a large account) are written straight from their structs,
-        // whose fields are declared in that order, rather than copied into a tree.
+        // Keys in alphabetical order, as a serde_json map prints them: `findings`
+        // first, then the rest of the document as serde_json prints it.
         #[derive(serde::Serialize)]
-        struct Doc<'a> {
-            findings: &'a [crate::findings::Finding],
+        struct Rest {
             schema_version: u32,
             summary: serde_json::Value,
             tool: serde_json::Value,
         }
-        let doc = Doc {
-            findings: &r.findings,
+        let rest = Rest {
             schema_version: REPORT_VERSION,
             tool: json!({"name": "stopguard", "version": env!("CARGO_PKG_VERSION")}),
             summary: json!({
@@ -45,7 +42,133 @@ impl Reporter for Json {
                 "baseline": r.findings.iter().filter(|f| f.baseline).count(),
             }),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        let rest = serde_json::to_vec_pretty(&rest)?;
+        // "{\n" + fields at depth 1 + "\n}": the fields follow `findings`.
+        let rest = rest.strip_prefix(b"{\n").unwrap_or(&rest);
+        out.write_all(b"{\n  \"findings\": ")?;
+        write_findings(&r.findings, out)?;
+        out.write_all(b",\n")?;
+        out.write_all(rest)?;
         writeln!(out)
+    }
+}
+
+/// Findings per piece rendered on one core: few enough that both cores get work
+/// on a large report, enough that handing them over is cheap.
+const FINDINGS_PER_PIECE: usize = 256;
+
+/// The `findings` array as `serde_json::to_writer_pretty` prints it at depth 1 of
+/// the document. A large account's report is a few MB of findings, the last
+/// thing a run does and otherwise on one core: the findings are rendered in
+/// pieces on every core, each as serde_json prints a lone value, then indented to
+/// their depth (every line break of pretty JSON is the printer's own: a line
+/// break inside a string is written `\n`).
+fn write_findings(findings: &[crate::findings::Finding], out: &mut dyn Write) -> io::Result<()> {
+    if findings.is_empty() {
+        return out.write_all(b"[]");
+    }
+    let render = |piece: &[crate::findings::Finding]| -> io::Result<Vec<u8>> {
+        let mut text = Vec::with_capacity(piece.len() * 2048);
+        let mut one = Vec::with_capacity(4096);
+        for f in piece {
+            one.clear();
+            serde_json::to_writer_pretty(&mut one, f)?;
+            text.extend_from_slice(b",\n    ");
+            let mut lines = one.split(|&b| b == b'\n');
+            if let Some(first) = lines.next() {
+                text.extend_from_slice(first);
+            }
+            for line in lines {
+                text.extend_from_slice(b"\n    ");
+                text.extend_from_slice(line);
+            }
+        }
+        Ok(text)
+    };
+    let pieces: Vec<&[crate::findings::Finding]> = findings.chunks(FINDINGS_PER_PIECE).collect();
+    let rendered = crate::par::map(&pieces, |piece| render(piece));
+    out.write_all(b"[")?;
+    let mut first = true;
+    for piece in rendered {
+        let piece = piece?;
+        // Each finding starts with ",\n    "; the first one's comma goes.
+        let text = match piece.split_first() {
+            Some((_, rest)) if first => rest,
+            _ => &piece,
+        };
+        first = false;
+        out.write_all(text)?;
+    }
+    out.write_all(b"\n  ]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Finding;
+
+    fn finding(i: usize) -> Finding {
+        serde_json::from_value(json!({
+            "details": {"policies": [format!("p{i}")], "empty": [], "nested": {"a": {}, "b": [1, {"c": "d"}]}},
+            "file": "account.json",
+            "line": i,
+            "fingerprint": format!("{i:016x}"),
+            "kind": if i % 3 == 0 { "warn" } else { "deny" },
+            "message": format!("finding {i}: a line break\n, a quote \", a tab \t and \u{e9}"),
+            "policy": "policies/x.rego",
+            "remediation": "first line\nsecond line",
+            "resource": format!("arn:aws:iam::111122223333:role/r{i}"),
+            "rule": "IAM-001",
+            "severity": if i % 2 == 0 { "high" } else { "low" },
+            "title": "t",
+        }))
+        .unwrap()
+    }
+
+    /// The report as one serde_json pretty print of the whole document: what the
+    /// pieces put together must equal, byte for byte.
+    fn whole(r: &Report) -> Vec<u8> {
+        let mut fast = Vec::new();
+        Json.render(r, &mut fast).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&fast).unwrap();
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            findings: &'a [Finding],
+            schema_version: serde_json::Value,
+            summary: serde_json::Value,
+            tool: serde_json::Value,
+        }
+        let doc = Doc {
+            findings: &r.findings,
+            schema_version: parsed["schema_version"].clone(),
+            summary: parsed["summary"].clone(),
+            tool: parsed["tool"].clone(),
+        };
+        let mut reference = serde_json::to_vec_pretty(&doc).unwrap();
+        reference.push(b'\n');
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(reference.clone()).unwrap()
+        );
+        reference
+    }
+
+    #[test]
+    fn pieces_print_as_one_pretty_document() {
+        for n in [
+            0,
+            1,
+            2,
+            FINDINGS_PER_PIECE,
+            FINDINGS_PER_PIECE + 1,
+            3 * FINDINGS_PER_PIECE + 7,
+        ] {
+            let findings: Vec<Finding> = (0..n).map(finding).collect();
+            let report = Report::new(findings, 3, vec!["account.json".into()], Severity::Low);
+            let text = whole(&report);
+            let back: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            assert_eq!(back["findings"].as_array().unwrap().len(), n);
+            assert_eq!(back["summary"]["findings"], n);
+        }
     }
 }
