@@ -146,10 +146,28 @@ fn may_apply(action: &Matcher, actions: &[&str]) -> bool {
 }
 
 /// [`may_apply`] over the action patterns as parsed, before they are built.
+///
+/// This runs on every statement of an export, most of which name other services.
+/// For an action without wildcards the evaluator's test comes down to whether
+/// some pattern matches it ([`super::eval::patterns_apply`]: `Action` applies
+/// when one does, `NotAction` when none does), and a pattern that starts with a
+/// literal character other than the action's first (case-insensitively, as
+/// action names compare) matches nothing: most patterns are ruled out here
+/// without a call to the matcher.
 fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, actions: &[&str]) -> bool {
     actions.iter().any(|a| {
-        super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
-            != super::tri::Tri::False
+        let (Some(&first), false) = (a.as_bytes().first(), a.contains(['*', '?'])) else {
+            return super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
+                != super::tri::Tri::False;
+        };
+        let matched = patterns.iter().any(|p| {
+            let p = p.as_ref();
+            p.as_bytes()
+                .first()
+                .is_some_and(|&b| b == b'*' || b == b'?' || b.eq_ignore_ascii_case(&first))
+                && super::wildcard::matches(p, a, true)
+        });
+        matched != negated
     })
 }
 
@@ -393,6 +411,94 @@ impl<'de> Deserialize<'de> for StatementList {
     }
 }
 
+/// A document's `Statement`, with the statements that [`KeepStatementsFor`] leaves
+/// out dropped as they are read (rather than built, stored and then removed: most
+/// statements of a large export go this way), and where each kept one was written
+/// ([`PolicyDocument::written_index`], empty when every statement was kept).
+struct KeptStatements {
+    statements: Vec<Statement>,
+    written_index: Vec<u32>,
+}
+
+impl KeptStatements {
+    fn new(keep_for: Option<&'static [&'static str]>) -> Self {
+        KeptStatements {
+            // Most documents keep nothing then: no allocation until one is kept.
+            statements: if keep_for.is_some() {
+                Vec::new()
+            } else {
+                Vec::with_capacity(4)
+            },
+            written_index: Vec::new(),
+        }
+    }
+
+    /// Adds the statement written at `position` (0-based), if it is kept.
+    fn add(&mut self, s: Statement, position: u32, keep_for: Option<&[&str]>) {
+        let keep = match keep_for {
+            None => true,
+            // A statement left out while it was read has an empty Action list,
+            // which applies to nothing: no need to ask again.
+            Some(_) if matches!(&s.action, Matcher::Is(v) if v.is_empty()) => false,
+            Some(actions) => may_apply(&s.action, actions),
+        };
+        if !keep {
+            return;
+        }
+        if self.statements.len() as u32 != position && self.written_index.is_empty() {
+            // The first kept statement after one left out: positions start here.
+            self.written_index.extend(0..self.statements.len() as u32);
+        }
+        if self.statements.len() as u32 != position || !self.written_index.is_empty() {
+            self.written_index.push(position);
+        }
+        self.statements.push(s);
+    }
+
+    /// Called once every statement is read: `written` statements in all.
+    fn finish(mut self, written: u32) -> Self {
+        if self.statements.len() as u32 != written && self.written_index.is_empty() {
+            // Only statements after the last kept one were left out.
+            self.written_index.extend(0..self.statements.len() as u32);
+        }
+        if !self.written_index.is_empty() {
+            // Kept for the whole run: no room for statements that were left out.
+            self.statements.shrink_to_fit();
+        }
+        self
+    }
+}
+
+impl<'de> Deserialize<'de> for KeptStatements {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeptStatements;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a statement object or a list of them")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let s = Statement::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let mut kept = KeptStatements::new(keep_for);
+                kept.add(s, 0, keep_for);
+                Ok(kept.finish(1))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let mut kept = KeptStatements::new(keep_for);
+                let mut position = 0u32;
+                while let Some(s) = seq.next_element::<Statement>()? {
+                    kept.add(s, position, keep_for);
+                    position += 1;
+                }
+                Ok(kept.finish(position))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl<'de> Deserialize<'de> for Statement {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -530,23 +636,9 @@ impl<'de> Deserialize<'de> for PolicyDocument {
                         "Version" => doc.version = Some(map.next_value()?),
                         "Id" => doc.id = Some(map.next_value::<ScalarString>()?.0),
                         "Statement" => {
-                            doc.statements = map.next_value::<StatementList>()?.0;
-                            if let Some(actions) = KEEP_FOR.with(|k| *k.borrow()) {
-                                let mut position = 0u32;
-                                let mut written = Vec::new();
-                                doc.statements.retain(|s| {
-                                    let keep = may_apply(&s.action, actions);
-                                    if keep {
-                                        written.push(position);
-                                    }
-                                    position += 1;
-                                    keep
-                                });
-                                if written.len() as u32 != position {
-                                    doc.statements.shrink_to_fit();
-                                    doc.written_index = written;
-                                }
-                            }
+                            let kept = map.next_value::<KeptStatements>()?;
+                            doc.statements = kept.statements;
+                            doc.written_index = kept.written_index;
                             seen_statement = true;
                         }
                         _ => {
@@ -694,6 +786,92 @@ mod tests {
         // The guard is scoped: after it, documents are whole again.
         let again: PolicyDocument = serde_json::from_str(src).unwrap();
         assert_eq!(again, whole);
+    }
+
+    /// The evaluator's own test, which `may_apply_to` shortens for actions without
+    /// wildcards.
+    fn may_apply_reference(patterns: &[String], negated: bool, actions: &[&str]) -> bool {
+        actions.iter().any(|a| {
+            super::super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
+                != super::super::tri::Tri::False
+        })
+    }
+
+    use proptest::prelude::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Patterns of literal characters in both cases, wildcards and non-ASCII
+        /// text, empty ones among them, against literal and wildcard actions.
+        #[test]
+        fn may_apply_agrees_with_the_evaluator(
+            patterns in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["*", "?", "e", "E", "c", "2", ":", "s", "S", "t", "T", "o", "p", "I", "n", "\u{e9}", "x"]),
+                    0..8,
+                ).prop_map(|parts: Vec<&str>| parts.concat()),
+                0..4,
+            ),
+            negated in proptest::prelude::any::<bool>(),
+            which in proptest::collection::vec(0usize..6, 1..3),
+        ) {
+            const ACTIONS: [&str; 6] = ["ec2:StopInstances", "sts:AssumeRole", "ec2:Stop*", "s?s:x", "\u{e9}c2:x", "Sts:AssumeRole"];
+            let actions: Vec<&str> = which.iter().filter_map(|&i| ACTIONS.get(i).copied()).collect();
+            proptest::prop_assert_eq!(
+                may_apply_to(&patterns, negated, &actions),
+                may_apply_reference(&patterns, negated, &actions)
+            );
+        }
+
+        /// Statements left out while they are read are those the whole document,
+        /// filtered afterwards, leaves out, and the kept ones know where they were.
+        #[test]
+        fn kept_statements_are_a_whole_parse_filtered(
+            picks in proptest::collection::vec((0usize..7, proptest::prelude::any::<bool>()), 0..9),
+            as_object in proptest::prelude::any::<bool>(),
+        ) {
+            const ACTIONS: [&str; 7] = ["\"s3:*\"", "\"EC2:stop*\"", "[\"logs:*\",\"sts:Assume*\"]", "\"ec2:StartInstances\"", "[]", "\"*\"", "[\"iam:*\",\"ec2:StopInstances\"]"];
+            let statements: Vec<String> = picks
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, not))| {
+                    let key = if not { "NotAction" } else { "Action" };
+                    format!(r#"{{"Sid":"s{i}","Effect":"Allow","{key}":{},"Resource":"*","Condition":{{"Bool":{{"aws:SecureTransport":"true"}}}}}}"#, ACTIONS.get(a).copied().unwrap_or("[]"))
+                })
+                .collect();
+            let body = match (as_object, statements.as_slice()) {
+                (true, [one]) => one.clone(),
+                _ => format!("[{}]", statements.join(",")),
+            };
+            let src = format!(r#"{{"Version":"2012-10-17","Statement":{body}}}"#);
+            let whole: PolicyDocument = serde_json::from_str(&src).unwrap();
+            let keep = ["ec2:StopInstances", "sts:AssumeRole"];
+            let expected: Vec<usize> = (0..whole.statements.len())
+                .filter(|&i| {
+                    let s = &whole.statements[i];
+                    may_apply_reference(
+                        &s.action.patterns().iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                        s.action.is_negated(),
+                        &keep,
+                    )
+                })
+                .collect();
+            let kept: PolicyDocument = {
+                let _keep = KeepStatementsFor::new(&["ec2:StopInstances", "sts:AssumeRole"]);
+                serde_json::from_str(&src).unwrap()
+            };
+            proptest::prop_assert_eq!(kept.statements.len(), expected.len());
+            for (k, &i) in expected.iter().enumerate() {
+                proptest::prop_assert_eq!(&kept.statements[k], &whole.statements[i]);
+                proptest::prop_assert_eq!(kept.written_index(k), i);
+            }
+            // Empty exactly when nothing was left out.
+            proptest::prop_assert_eq!(
+                kept.written_index.is_empty(),
+                expected.len() == whole.statements.len() || expected.is_empty()
+            );
+        }
     }
 
     #[test]
