@@ -47,6 +47,17 @@ fn principal_dependent(doc: &PolicyDocument) -> bool {
     })
 }
 
+/// The text of a pattern before its first wildcard. Found by bytes: `*` and `?`
+/// are ASCII, so the cut is a character boundary, and this runs for every
+/// candidate of every role-chain hop (a `split` on chars decoded each one).
+fn literal_prefix(pattern: &str) -> &str {
+    let end = pattern
+        .bytes()
+        .position(|b| b == b'*' || b == b'?')
+        .unwrap_or(pattern.len());
+    pattern.get(..end).unwrap_or(pattern)
+}
+
 /// The addresses of the account's policy documents in force (inline policies and
 /// managed policies' default versions) whose verdict depends on the principal.
 fn dependent_documents(account: &Account) -> DocumentSet {
@@ -276,7 +287,7 @@ impl<'g> ActionGrants<'g> {
                 return true;
             }
             for pattern in resources.iter() {
-                let prefix = pattern.split(['*', '?']).next().unwrap_or_default();
+                let prefix = literal_prefix(pattern);
                 let start = sorted.partition_point(|(arn, _)| *arn < prefix);
                 within_prefixes += sorted
                     .get(start..)
@@ -289,7 +300,7 @@ impl<'g> ActionGrants<'g> {
         }
         for (resources, _, _) in &self.allows {
             for pattern in resources.iter() {
-                let prefix = pattern.split(['*', '?']).next().unwrap_or_default();
+                let prefix = literal_prefix(pattern);
                 let start = sorted.partition_point(|(arn, _)| *arn < prefix);
                 out.extend(
                     sorted
@@ -1557,6 +1568,26 @@ mod tests {
             text: export.to_string().into(),
         }])
         .unwrap()
+    }
+
+    #[test]
+    fn literal_prefix_stops_at_the_first_wildcard() {
+        for (pattern, prefix) in [
+            ("arn:aws:iam::1:role/ops-*", "arn:aws:iam::1:role/ops-"),
+            (
+                "arn:aws:iam::1:role/\u{e9}t\u{e9}?x*",
+                "arn:aws:iam::1:role/\u{e9}t\u{e9}",
+            ),
+            ("*", ""),
+            ("", ""),
+            ("arn:aws:iam::1:role/plain", "arn:aws:iam::1:role/plain"),
+        ] {
+            assert_eq!(literal_prefix(pattern), prefix);
+            assert_eq!(
+                literal_prefix(pattern),
+                pattern.split(['*', '?']).next().unwrap_or_default()
+            );
+        }
     }
 
     /// On a large account the documents that depend on the principal are found on
