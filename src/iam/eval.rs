@@ -34,7 +34,7 @@ pub struct Request<'a> {
 }
 
 fn is_pattern(s: &str) -> bool {
-    s.contains(['*', '?'])
+    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// Does a positive list (`Action`, `Resource`) apply to the queried value or set?

@@ -156,7 +156,10 @@ fn may_apply(action: &Matcher, actions: &[&str]) -> bool {
 /// without a call to the matcher.
 fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, actions: &[&str]) -> bool {
     actions.iter().any(|a| {
-        let (Some(&first), false) = (a.as_bytes().first(), a.contains(['*', '?'])) else {
+        let (Some(&first), false) = (
+            a.as_bytes().first(),
+            a.bytes().any(|b| b == b'*' || b == b'?'),
+        ) else {
             return super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
                 != super::tri::Tri::False;
         };

@@ -56,6 +56,12 @@ pub fn matches(pattern: &str, value: &str, case_insensitive: bool) -> bool {
         match p.get(pi) {
             Some(b'*') => {
                 pi += 1;
+                if pi == p.len() {
+                    // A `*` that ends the pattern takes whatever is left, the
+                    // commonest case (`arn:aws:iam::123456789012:role/ops-*`):
+                    // no need to walk the rest of the value a character at a time.
+                    return true;
+                }
                 star = Some((pi, vi));
                 continue;
             }
