@@ -55,7 +55,7 @@ impl Reporter for Json {
 
 /// Findings per piece rendered on one core: few enough that both cores get work
 /// on a large report, enough that handing them over is cheap.
-const FINDINGS_PER_PIECE: usize = 256;
+const FINDINGS_PER_PIECE: usize = 128;
 
 /// The `findings` array as `serde_json::to_writer_pretty` prints it at depth 1 of
 /// the document. A large account's report is a few MB of findings, the last
@@ -86,18 +86,23 @@ fn write_findings(findings: &[crate::findings::Finding], out: &mut dyn Write) ->
         Ok(text)
     };
     let pieces: Vec<&[crate::findings::Finding]> = findings.chunks(FINDINGS_PER_PIECE).collect();
-    let rendered = crate::par::map(&pieces, |piece| render(piece));
+    // As many pieces at a time as there are cores, written before the next ones
+    // are rendered: the report is never held whole in memory besides the findings
+    // (it would be the run's peak).
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     out.write_all(b"[")?;
     let mut first = true;
-    for piece in rendered {
-        let piece = piece?;
-        // Each finding starts with ",\n    "; the first one's comma goes.
-        let text = match piece.split_first() {
-            Some((_, rest)) if first => rest,
-            _ => &piece,
-        };
-        first = false;
-        out.write_all(text)?;
+    for window in pieces.chunks(cores) {
+        for piece in crate::par::map(window, |piece| render(piece)) {
+            let piece = piece?;
+            // Each finding starts with ",\n    "; the first one's comma goes.
+            let text = match piece.split_first() {
+                Some((_, rest)) if first => rest,
+                _ => &piece,
+            };
+            first = false;
+            out.write_all(text)?;
+        }
     }
     out.write_all(b"\n  ]")
 }
