@@ -105,8 +105,43 @@ impl PolicyDocument {
 // ---------------------------------------------------------------------------
 
 thread_local! {
-    static KEEP_FOR: std::cell::RefCell<Option<&'static [&'static str]>> =
-        const { std::cell::RefCell::new(None) };
+    static KEEP_FOR: std::cell::Cell<Option<Keep>> = const { std::cell::Cell::new(None) };
+}
+
+/// The actions statements are kept for, with what rules most patterns out fast.
+#[derive(Clone, Copy)]
+struct Keep {
+    actions: &'static [&'static str],
+    /// The actions' first bytes, ASCII-lowercased, as a set of 256 bits; None
+    /// when an action is empty, holds a wildcard or starts with a non-ASCII byte
+    /// (no shortcut then).
+    firsts: Option<[u64; 4]>,
+}
+
+impl Keep {
+    fn new(actions: &'static [&'static str]) -> Self {
+        let mut firsts = [0u64; 4];
+        let mut usable = !actions.is_empty();
+        for a in actions {
+            match a.as_bytes().first() {
+                Some(&b) if b.is_ascii() && !a.bytes().any(|b| b == b'*' || b == b'?') => {
+                    let b = b.to_ascii_lowercase();
+                    if let Some(word) = firsts.get_mut(usize::from(b >> 6)) {
+                        *word |= 1 << (b & 63);
+                    }
+                }
+                _ => usable = false,
+            }
+        }
+        Keep {
+            actions,
+            firsts: usable.then_some(firsts),
+        }
+    }
+
+    fn current() -> Option<Keep> {
+        KEEP_FOR.with(std::cell::Cell::get)
+    }
 }
 
 /// While alive, policy documents deserialized on this thread keep only the
@@ -117,60 +152,67 @@ thread_local! {
 /// faults, much of its time. Documents record where each kept statement was
 /// written ([`PolicyDocument::written_index`]), so findings name the same one.
 pub struct KeepStatementsFor {
-    previous: Option<&'static [&'static str]>,
+    previous: Option<Keep>,
 }
 
 impl KeepStatementsFor {
     pub fn new(actions: &'static [&'static str]) -> Self {
-        let previous = KEEP_FOR.with(|k| k.replace(Some(actions)));
+        let previous = KEEP_FOR.with(|k| k.replace(Some(Keep::new(actions))));
         KeepStatementsFor { previous }
     }
 
     /// The actions in force on this thread, to carry over to worker threads.
     pub fn current() -> Option<&'static [&'static str]> {
-        KEEP_FOR.with(|k| *k.borrow())
+        Keep::current().map(|k| k.actions)
     }
 }
 
 impl Drop for KeepStatementsFor {
     fn drop(&mut self) {
-        KEEP_FOR.with(|k| *k.borrow_mut() = self.previous);
+        KEEP_FOR.with(|k| k.set(self.previous));
     }
 }
 
-/// Whether a statement with these actions can matter to a query about one of
-/// `actions`: the evaluator's own action test. Whether it comes out True or
-/// Unknown depends on the Effect, whether it comes out False does not.
-fn may_apply(action: &Matcher, actions: &[&str]) -> bool {
-    may_apply_to(action.patterns(), action.is_negated(), actions)
+/// Whether a statement with these actions can matter to a query about one of the
+/// actions kept for: the evaluator's own action test. Whether it comes out True
+/// or Unknown depends on the Effect, whether it comes out False does not.
+fn may_apply(action: &Matcher, keep: &Keep) -> bool {
+    may_apply_to(action.patterns(), action.is_negated(), keep)
 }
 
 /// [`may_apply`] over the action patterns as parsed, before they are built.
 ///
 /// This runs on every statement of an export, most of which name other services.
-/// For an action without wildcards the evaluator's test comes down to whether
-/// some pattern matches it ([`super::eval::patterns_apply`]: `Action` applies
-/// when one does, `NotAction` when none does), and a pattern that starts with a
-/// literal character other than the action's first (case-insensitively, as
-/// action names compare) matches nothing: most patterns are ruled out here
-/// without a call to the matcher.
-fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, actions: &[&str]) -> bool {
-    actions.iter().any(|a| {
-        let (Some(&first), false) = (
-            a.as_bytes().first(),
-            a.bytes().any(|b| b == b'*' || b == b'?'),
-        ) else {
-            return super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
-                != super::tri::Tri::False;
-        };
-        let matched = patterns.iter().any(|p| {
-            let p = p.as_ref();
-            p.as_bytes()
-                .first()
-                .is_some_and(|&b| b == b'*' || b == b'?' || b.eq_ignore_ascii_case(&first))
-                && super::wildcard::matches(p, a, true)
+/// For actions without wildcards the evaluator's test comes down to whether some
+/// pattern matches one of them ([`super::eval::patterns_apply`]: `Action` applies
+/// when one does). A pattern that starts with a literal character other than
+/// every action's first (case-insensitively, as action names compare) matches
+/// none: most patterns are ruled out by one look-up, without the matcher.
+/// `NotAction` (applies when no pattern matches) asks the evaluator's question.
+fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, keep: &Keep) -> bool {
+    let (false, Some(firsts)) = (negated, keep.firsts) else {
+        return keep.actions.iter().any(|a| {
+            super::eval::patterns_apply(patterns, negated, a, true, Effect::Allow)
+                != super::tri::Tri::False
         });
-        matched != negated
+    };
+    patterns.iter().any(|p| {
+        let p = p.as_ref();
+        let Some(&b) = p.as_bytes().first() else {
+            // The empty pattern matches only the empty action.
+            return false;
+        };
+        let b = b.to_ascii_lowercase();
+        let possible = b == b'*'
+            || b == b'?'
+            || firsts
+                .get(usize::from(b >> 6))
+                .is_some_and(|word| word & (1 << (b & 63)) != 0);
+        possible
+            && keep
+                .actions
+                .iter()
+                .any(|a| super::wildcard::matches(p, a, true))
     })
 }
 
@@ -450,7 +492,7 @@ struct KeptStatements {
 }
 
 impl KeptStatements {
-    fn new(keep_for: Option<&'static [&'static str]>) -> Self {
+    fn new(keep_for: Option<Keep>) -> Self {
         KeptStatements {
             // Most documents keep nothing then: no allocation until one is kept.
             statements: if keep_for.is_some() {
@@ -463,13 +505,13 @@ impl KeptStatements {
     }
 
     /// Adds the statement written at `position` (0-based), if it is kept.
-    fn add(&mut self, s: Statement, position: u32, keep_for: Option<&[&str]>) {
+    fn add(&mut self, s: Statement, position: u32, keep_for: Option<Keep>) {
         let keep = match keep_for {
             None => true,
             // A statement left out while it was read has an empty Action list,
             // which applies to nothing: no need to ask again.
             Some(_) if matches!(&s.action, Matcher::Is(v) if v.is_empty()) => false,
-            Some(actions) => may_apply(&s.action, actions),
+            Some(keep) => may_apply(&s.action, &keep),
         };
         if !keep {
             return;
@@ -507,14 +549,14 @@ impl<'de> Deserialize<'de> for KeptStatements {
                 f.write_str("a statement object or a list of them")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let keep_for = Keep::current();
                 let s = Statement::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 let mut kept = KeptStatements::new(keep_for);
                 kept.add(s, 0, keep_for);
                 Ok(kept.finish(1))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let keep_for = Keep::current();
                 let mut kept = KeptStatements::new(keep_for);
                 let mut position = 0u32;
                 while let Some(s) = seq.next_element::<Statement>()? {
@@ -546,7 +588,7 @@ impl<'de> Deserialize<'de> for Statement {
                 // Once the actions show that the statement will be left out (see
                 // KeepStatementsFor), the values after them are only checked for
                 // syntax, not built: most statements of a large export go this way.
-                let keep_for = KEEP_FOR.with(|k| *k.borrow());
+                let keep_for = Keep::current();
                 let mut skip = false;
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let key = key.as_ref();
@@ -584,8 +626,8 @@ impl<'de> Deserialize<'de> for Statement {
                                 ));
                             }
                             let negated = key == "NotAction";
-                            if let Some(actions) = keep_for {
-                                skip = !may_apply_to(&raw, negated, actions);
+                            if let Some(keep) = &keep_for {
+                                skip = !may_apply_to(&raw, negated, keep);
                             }
                             // A statement left out keeps an empty Action list, which
                             // applies to nothing (set again at the end).
@@ -843,12 +885,13 @@ mod tests {
                 0..4,
             ),
             negated in proptest::prelude::any::<bool>(),
-            which in proptest::collection::vec(0usize..6, 1..3),
+            which in proptest::collection::vec(0usize..8, 1..3),
         ) {
-            const ACTIONS: [&str; 6] = ["ec2:StopInstances", "sts:AssumeRole", "ec2:Stop*", "s?s:x", "\u{e9}c2:x", "Sts:AssumeRole"];
+            const ACTIONS: [&str; 8] = ["ec2:StopInstances", "sts:AssumeRole", "ec2:Stop*", "s?s:x", "\u{e9}c2:x", "Sts:AssumeRole", "", "EC2:StopInstances"];
             let actions: Vec<&str> = which.iter().filter_map(|&i| ACTIONS.get(i).copied()).collect();
+            let keep = Keep::new(Box::leak(actions.clone().into_boxed_slice()));
             proptest::prop_assert_eq!(
-                may_apply_to(&patterns, negated, &actions),
+                may_apply_to(&patterns, negated, &keep),
                 may_apply_reference(&patterns, negated, &actions)
             );
         }
