@@ -829,14 +829,17 @@ impl<'a> Analyzer<'a> {
         let judge = |chunk: &[Principal<'a>], cache: &mut VerdictCache| -> Vec<R> {
             let mut out = Vec::new();
             for p in chunk {
-                let Some(decision) = self.decide(p, req, scp_layers, cache) else {
+                // The principal's request context, made once: deciding makes it for
+                // every principal with an Allow, and the verdicts and limits read it.
+                let mut context = None;
+                let Some(decision) = self.decide(p, req, scp_layers, cache, &mut context) else {
                     continue;
                 };
                 let Some(word) = access_word(decision) else {
                     continue;
                 };
-                let verdicts = self.verdicts(p, req, cache);
-                let context = self.principal_context(p, req.context);
+                let context = context.unwrap_or_else(|| self.principal_context(p, req.context));
+                let verdicts = self.verdicts(p, req, &context, cache);
                 let limits = self.limits(p, req, &context, scp_limits);
                 let judged = Judgement {
                     principal: p,
@@ -940,7 +943,7 @@ impl<'a> Analyzer<'a> {
                     ..req.clone()
                 };
                 let mut local = VerdictCache::default();
-                self.decide(p, &r, scp_layers, &mut local)
+                self.decide(p, &r, scp_layers, &mut local, &mut None)
                     .is_none_or(|d| d == Tri::False)
             })
         });
@@ -1193,16 +1196,15 @@ impl<'a> Analyzer<'a> {
         p: &Principal<'a>,
         base: &RequestContext,
     ) -> RequestContext {
-        let mut facts = vec![
-            ("aws:PrincipalArn".to_string(), vec![p.arn.to_string()]),
-            (
-                "aws:PrincipalType".to_string(),
-                vec![match p.kind {
-                    PrincipalType::User => "User".to_string(),
-                    PrincipalType::Role => "AssumedRole".to_string(),
-                }],
-            ),
-        ];
+        let mut facts = Vec::with_capacity(5 + p.tags.len());
+        facts.push(("aws:PrincipalArn".to_string(), vec![p.arn.to_string()]));
+        facts.push((
+            "aws:PrincipalType".to_string(),
+            vec![match p.kind {
+                PrincipalType::User => "User".to_string(),
+                PrincipalType::Role => "AssumedRole".to_string(),
+            }],
+        ));
         if let Some(account) = p.arn.split(':').nth(4).filter(|a| !a.is_empty()) {
             facts.push((
                 "aws:PrincipalAccount".to_string(),
@@ -1224,14 +1226,16 @@ impl<'a> Analyzer<'a> {
     /// The decision for one principal (None: no Allow anywhere). Verdicts of shared
     /// documents are cached by address and read in place, unless a document
     /// depends on who the principal is; those are evaluated per principal.
+    /// `pctx` receives the principal's request context ([`Self::principal_context`])
+    /// when deciding needed it, as it does whenever the answer is Some.
     fn decide(
         &self,
         p: &Principal<'a>,
         req: &Request,
         scp_layers: &[Layer],
         cache: &mut VerdictCache,
+        pctx: &mut Option<RequestContext>,
     ) -> Option<Tri> {
-        let mut pctx: Option<RequestContext> = None;
         let mut identity = Layer::EMPTY;
         for src in &p.sources {
             let Some(doc) = src.doc() else { continue };
@@ -1327,10 +1331,16 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Each source's verdict, for a principal that has the access (to list its grants).
-    fn verdicts(&self, p: &Principal<'a>, req: &Request, cache: &VerdictCache) -> Vec<DocVerdict> {
-        let c = self.principal_context(p, req.context);
+    /// `context` is the principal's ([`Self::principal_context`]).
+    fn verdicts(
+        &self,
+        p: &Principal<'a>,
+        req: &Request,
+        context: &RequestContext,
+        cache: &VerdictCache,
+    ) -> Vec<DocVerdict> {
         let preq = Request {
-            context: &c,
+            context,
             ..req.clone()
         };
         p.sources
@@ -1568,6 +1578,48 @@ mod tests {
             text: export.to_string().into(),
         }])
         .unwrap()
+    }
+
+    /// A statement that holds for one user alone, by its condition on
+    /// aws:username, is judged in each principal's own context everywhere: in the
+    /// decision, and in the grants listed, where another user's statement is none
+    /// of alice's and her own holds without an open condition.
+    #[test]
+    fn grants_are_judged_in_the_principals_own_context() {
+        let only_for = |user: &str| {
+            json!({"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*",
+                   "Condition": {"StringEquals": {"aws:username": user}}})
+        };
+        let user = |name: &str, statements: Vec<serde_json::Value>| {
+            json!({"UserName": name, "UserId": format!("AIDA{name}"), "Path": "/",
+                   "Arn": format!("arn:aws:iam::111122223333:user/{name}"),
+                   "UserPolicyList": [{"PolicyName": "self", "PolicyDocument":
+                       {"Version": "2012-10-17", "Statement": statements}}]})
+        };
+        let export = json!({
+            "UserDetailList": [user("alice", vec![only_for("alice"), only_for("bob")]),
+                               user("carol", vec![only_for("alice")])],
+            "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
+        let account = crate::load::load_texts(vec![crate::load::read::RawInput {
+            name: "export.json".into(),
+            format: crate::load::read::Format::Json,
+            text: export.to_string().into(),
+        }])
+        .unwrap();
+        let access = Analyzer::new(&account, &[]).who_can(
+            crate::input::STOP_ACTION,
+            "arn:aws:ec2:*:111122223333:instance/*",
+            &RequestContext::unknown(),
+        );
+        let found = serde_json::to_value(&access).unwrap();
+        let found = found.as_array().unwrap();
+        // carol's statement names alice: it never holds for her.
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["arn"], "arn:aws:iam::111122223333:user/alice");
+        assert_eq!(found[0]["access"], "allowed");
+        let grants = found[0]["grants"].as_array().unwrap();
+        assert_eq!(grants.len(), 1, "{grants:?}");
+        assert_eq!(grants[0]["statement_index"], 0, "{grants:?}");
     }
 
     #[test]

@@ -107,11 +107,13 @@ impl RequestContext {
     /// A copy with several keys set at once; keys the caller has already set in
     /// `self` win, so facts given on the command line override derived ones.
     pub fn with_defaults(&self, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        let values = values.into_iter();
         let mut out = self.clone();
-        for (k, v) in values {
-            out.entries
-                .entry(fold(&k).into_owned())
-                .or_insert(Entry::Present(v));
+        out.entries.reserve(values.size_hint().0);
+        for (mut k, v) in values {
+            // Folded in place: the key is the caller's to give up.
+            k.make_ascii_lowercase();
+            out.entries.entry(k).or_insert(Entry::Present(v));
         }
         out
     }
