@@ -122,6 +122,34 @@ fn render_text(
     Ok(())
 }
 
+/// The JSON answer: what `serde_json::to_writer_pretty` prints of the object
+/// `{schema_version, action, resource, context_given, principals}` (keys in a
+/// serde_json map's alphabetical order, each principal as its `serde_json::Value`
+/// prints), written member by member: the principals are printed a piece at a
+/// time on every core, never held as one tree of values (megabytes on a large
+/// account, and the run's peak memory).
+fn render_json(
+    w: &mut dyn Write,
+    action: &str,
+    resource: &str,
+    context_given: bool,
+    list: &[Access],
+) -> std::io::Result<()> {
+    w.write_all(b"{\n  \"action\": ")?;
+    serde_json::to_writer(&mut *w, action)?;
+    write!(
+        w,
+        ",\n  \"context_given\": {context_given},\n  \"principals\": "
+    )?;
+    crate::report::json::write_pretty_array(list, w, |access, text| {
+        let value = serde_json::to_value(access)?;
+        serde_json::to_writer_pretty(text, &value).map_err(std::io::Error::from)
+    })?;
+    w.write_all(b",\n  \"resource\": ")?;
+    serde_json::to_writer(&mut *w, resource)?;
+    writeln!(w, ",\n  \"schema_version\": {WHO_CAN_VERSION}\n}}")
+}
+
 // One argument per flag of the subcommand, passed straight from clap.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -166,18 +194,53 @@ pub fn run(
         list.sort_by(|a, b| a.arn.cmp(&b.arn));
     }
     super::emit(output, |w| match format {
-        Format::Json => {
+        Format::Json => render_json(w, action, &resource, !ctx.is_unknown_everywhere(), &list),
+        Format::Text => render_text(w, action, &resource, &list),
+    })?;
+    Ok(ExitStatus::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The answer printed member by member is what printing it as one
+    /// `serde_json::Value` gives, byte for byte, for no principal, one and many.
+    #[test]
+    fn json_answer_prints_as_one_pretty_value() {
+        let account = crate::load::load_paths(
+            &[std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/account")],
+            &crate::load::Limits::default(),
+        )
+        .unwrap();
+        let resource = input::any_instance(&account);
+        let all = Analyzer::new(&account, &[]).who_can(
+            input::STOP_ACTION,
+            &resource,
+            &RequestContext::unknown(),
+        );
+        assert!(all.len() > 2, "{}", all.len());
+        for (n, action) in [
+            (0, "s3:Get\"Object\n"),
+            (1, "ec2:StopInstances"),
+            (all.len(), "ec2:StopInstances"),
+        ] {
+            let list = all.get(..n).unwrap();
+            let mut printed = Vec::new();
+            render_json(&mut printed, action, &resource, n == 1, list).unwrap();
             let doc = serde_json::json!({
                 "schema_version": WHO_CAN_VERSION,
                 "action": action,
                 "resource": resource,
-                "context_given": !ctx.is_unknown_everywhere(),
+                "context_given": n == 1,
                 "principals": list,
             });
-            serde_json::to_writer_pretty(&mut *w, &doc)?;
-            writeln!(w)
+            let mut reference = serde_json::to_vec_pretty(&doc).unwrap();
+            reference.push(b'\n');
+            assert_eq!(
+                String::from_utf8(printed).unwrap(),
+                String::from_utf8(reference).unwrap()
+            );
         }
-        Format::Text => render_text(w, action, &resource, &list),
-    })?;
-    Ok(ExitStatus::Clean)
+    }
 }

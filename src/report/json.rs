@@ -53,26 +53,42 @@ impl Reporter for Json {
     }
 }
 
-/// Findings per piece rendered on one core: few enough that both cores get work
+/// Items per piece rendered on one core: few enough that both cores get work
 /// on a large report, enough that handing them over is cheap.
-const FINDINGS_PER_PIECE: usize = 128;
+const ITEMS_PER_PIECE: usize = 128;
 
 /// The `findings` array as `serde_json::to_writer_pretty` prints it at depth 1 of
-/// the document. A large account's report is a few MB of findings, the last
-/// thing a run does and otherwise on one core: the findings are rendered in
-/// pieces on every core, each as serde_json prints a lone value, then indented to
-/// their depth (every line break of pretty JSON is the printer's own: a line
-/// break inside a string is written `\n`).
+/// the document (see [`write_pretty_array`]); `Finding` declares its fields in
+/// the alphabetical order a serde_json map prints.
 fn write_findings(findings: &[crate::findings::Finding], out: &mut dyn Write) -> io::Result<()> {
-    if findings.is_empty() {
+    write_pretty_array(findings, out, |f, text| {
+        serde_json::to_writer_pretty(text, f).map_err(io::Error::from)
+    })
+}
+
+/// An array of `items` as `serde_json::to_writer_pretty` prints it as the value
+/// of a member of the top-level object (depth 1), `render` printing one item as
+/// serde_json prints a lone value. A large account's report is megabytes of
+/// items, the last thing a run does and otherwise on one core: items are
+/// rendered in pieces on every core, then indented to their depth (every line
+/// break of pretty JSON is the printer's own: a line break inside a string is
+/// written `\n`). As many pieces at a time as there are cores are rendered and
+/// written before the next ones: the report is never held whole in memory (it
+/// would be the run's peak).
+pub(crate) fn write_pretty_array<T: Sync>(
+    items: &[T],
+    out: &mut dyn Write,
+    render: impl Fn(&T, &mut Vec<u8>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    if items.is_empty() {
         return out.write_all(b"[]");
     }
-    let render = |piece: &[crate::findings::Finding]| -> io::Result<Vec<u8>> {
+    let render_piece = |piece: &[T]| -> io::Result<Vec<u8>> {
         let mut text = Vec::with_capacity(piece.len() * 2048);
         let mut one = Vec::with_capacity(4096);
-        for f in piece {
+        for item in piece {
             one.clear();
-            serde_json::to_writer_pretty(&mut one, f)?;
+            render(item, &mut one)?;
             text.extend_from_slice(b",\n    ");
             let mut lines = one.split(|&b| b == b'\n');
             if let Some(first) = lines.next() {
@@ -85,17 +101,14 @@ fn write_findings(findings: &[crate::findings::Finding], out: &mut dyn Write) ->
         }
         Ok(text)
     };
-    let pieces: Vec<&[crate::findings::Finding]> = findings.chunks(FINDINGS_PER_PIECE).collect();
-    // As many pieces at a time as there are cores, written before the next ones
-    // are rendered: the report is never held whole in memory besides the findings
-    // (it would be the run's peak).
+    let pieces: Vec<&[T]> = items.chunks(ITEMS_PER_PIECE).collect();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     out.write_all(b"[")?;
     let mut first = true;
     for window in pieces.chunks(cores) {
-        for piece in crate::par::map(window, |piece| render(piece)) {
+        for piece in crate::par::map(window, |piece| render_piece(piece)) {
             let piece = piece?;
-            // Each finding starts with ",\n    "; the first one's comma goes.
+            // Each item starts with ",\n    "; the first one's comma goes.
             let text = match piece.split_first() {
                 Some((_, rest)) if first => rest,
                 _ => &piece,
@@ -164,9 +177,9 @@ mod tests {
             0,
             1,
             2,
-            FINDINGS_PER_PIECE,
-            FINDINGS_PER_PIECE + 1,
-            3 * FINDINGS_PER_PIECE + 7,
+            ITEMS_PER_PIECE,
+            ITEMS_PER_PIECE + 1,
+            3 * ITEMS_PER_PIECE + 7,
         ] {
             let findings: Vec<Finding> = (0..n).map(finding).collect();
             let report = Report::new(findings, 3, vec!["account.json".into()], Severity::Low);
