@@ -1572,6 +1572,11 @@ mod tests {
             .collect();
         let export = json!({"UserDetailList": users, "GroupDetailList": groups,
                             "RoleDetailList": roles, "Policies": []});
+        load_export(&export)
+    }
+
+    /// An account loaded from an export written as JSON, as the CLI would read it.
+    fn load_export(export: &serde_json::Value) -> Account {
         crate::load::load_texts(vec![crate::load::read::RawInput {
             name: "export.json".into(),
             format: crate::load::read::Format::Json,
@@ -1600,12 +1605,7 @@ mod tests {
             "UserDetailList": [user("alice", vec![only_for("alice"), only_for("bob")]),
                                user("carol", vec![only_for("alice")])],
             "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
-        let account = crate::load::load_texts(vec![crate::load::read::RawInput {
-            name: "export.json".into(),
-            format: crate::load::read::Format::Json,
-            text: export.to_string().into(),
-        }])
-        .unwrap();
+        let account = load_export(&export);
         let access = Analyzer::new(&account, &[]).who_can(
             crate::input::STOP_ACTION,
             "arn:aws:ec2:*:111122223333:instance/*",
@@ -1659,12 +1659,7 @@ mod tests {
             })
             .collect();
         let export = json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles, "Policies": []});
-        let account = crate::load::load_texts(vec![crate::load::read::RawInput {
-            name: "export.json".into(),
-            format: crate::load::read::Format::Json,
-            text: export.to_string().into(),
-        }])
-        .unwrap();
+        let account = load_export(&export);
         let analyzer = Analyzer::new(&account, &[]);
         assert_eq!(
             analyzer.dependent.len(),

@@ -33,7 +33,8 @@ pub struct Request<'a> {
     pub context: &'a RequestContext,
 }
 
-fn is_pattern(s: &str) -> bool {
+/// Whether `s` holds a wildcard (`*` or `?`).
+pub(crate) fn is_pattern(s: &str) -> bool {
     s.bytes().any(|b| b == b'*' || b == b'?')
 }
 

@@ -124,7 +124,7 @@ impl Keep {
         let mut usable = !actions.is_empty();
         for a in actions {
             match a.as_bytes().first() {
-                Some(&b) if b.is_ascii() && !a.bytes().any(|b| b == b'*' || b == b'?') => {
+                Some(&b) if b.is_ascii() && !super::eval::is_pattern(a) => {
                     let b = b.to_ascii_lowercase();
                     if let Some(word) = firsts.get_mut(usize::from(b >> 6)) {
                         *word |= 1 << (b & 63);
@@ -524,11 +524,13 @@ impl KeptStatements {
         if !keep {
             return;
         }
-        if self.statements.len() as u32 != position && self.written_index.is_empty() {
-            // The first kept statement after one left out: positions start here.
-            self.written_index.extend(0..self.statements.len() as u32);
-        }
-        if self.statements.len() as u32 != position || !self.written_index.is_empty() {
+        // Once a statement was left out, every kept one after it is behind its
+        // written position: from then on each says where it was written, and the
+        // ones kept before (at their own positions) are listed first.
+        if self.statements.len() as u32 != position {
+            if self.written_index.is_empty() {
+                self.written_index.extend(0..self.statements.len() as u32);
+            }
             self.written_index.push(position);
         }
         self.statements.push(s);
