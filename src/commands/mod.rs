@@ -280,20 +280,22 @@ pub struct PhaseTimer {
     last_cpu: std::time::Duration,
 }
 
-/// CPU time (user and system) the process has used so far, on all its threads.
+/// CPU time (user and system) the process has used so far, on all its threads,
+/// to the microsecond: phases of a few milliseconds on two cores need that to
+/// tell whether both cores were busy. Zero where the clock is missing.
 fn process_cpu() -> std::time::Duration {
-    // /proc/self/stat fields 14 and 15 (utime, stime) in clock ticks; on other
-    // systems the column shows zero.
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = &s[s.rfind(')')? + 2..];
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-        })
-        .unwrap_or(0);
-    // USER_HZ is 100 on every Linux ABI.
-    std::time::Duration::from_millis(ticks * 10)
+    #[cfg(unix)]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `t` is a valid, writable timespec for the call's duration.
+        if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut t) } == 0 {
+            return std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+        }
+    }
+    std::time::Duration::ZERO
 }
 
 impl PhaseTimer {
@@ -322,9 +324,9 @@ impl PhaseTimer {
             let mib = |m: Option<u64>| m.map_or("?".to_string(), |m| m.to_string());
             let cpu = process_cpu();
             eprintln!(
-                "timing: {phase:<24} {:>8.1} ms  cpu {:>4} ms  rss {} MiB  peak {} MiB",
+                "timing: {phase:<24} {:>8.1} ms  cpu {:>6.1} ms  rss {} MiB  peak {} MiB",
                 (now - last).as_secs_f64() * 1000.0,
-                cpu.saturating_sub(self.last_cpu).as_millis(),
+                cpu.saturating_sub(self.last_cpu).as_secs_f64() * 1000.0,
                 mib(rss_mib),
                 mib(peak_mib)
             );
