@@ -42,13 +42,17 @@ fn end(status: stopguard::app::ExitStatus) -> ExitCode {
     status.into()
 }
 
-fn main() -> ExitCode {
-    // No transparent huge pages. mimalloc asks for them on its arena, so where the
-    // kernel honours that (`madvise` mode, the common default) the first touch of
-    // any byte zeroes a whole 2 MiB page. A check is a short run over a heap of
-    // small objects: on a 26 MB export that zeroing was a third of the run's CPU
-    // time and 15 MB of its peak memory (benches/check.sh). Failure is harmless.
-    #[cfg(target_os = "linux")]
+/// No transparent huge pages. mimalloc asks for them on its arena, so where the
+/// kernel honours that (`madvise` mode, the common default) the first touch of
+/// any byte zeroes a whole 2 MiB page. A check is a short run over a heap of
+/// small objects: on a 26 MB export that zeroing was a third of the run's CPU
+/// time and 15 MB of its peak memory (benches/check.sh). Failure is harmless.
+///
+/// This runs as a constructor, before the Rust runtime's first allocation: set
+/// from `main`, it came after the runtime had touched two huge pages, whose
+/// zeroing held every run's start by a millisecond or more on a virtual machine.
+#[cfg(target_os = "linux")]
+extern "C" fn no_huge_pages() {
     // SAFETY: PR_SET_THP_DISABLE takes one integer argument and touches no memory
     // of ours; it only sets a flag on this process.
     unsafe {
@@ -60,6 +64,14 @@ fn main() -> ExitCode {
             0 as std::ffi::c_ulong,
         );
     }
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static NO_HUGE_PAGES: extern "C" fn() = no_huge_pages;
+
+fn main() -> ExitCode {
     // mimalloc's own purge delay (10 ms) is kept. Purging at once (0) lowered peak
     // memory by 3 MB on the benchmark export but cost a tenth of its run: every
     // free then returned pages with madvise, and in a process with worker threads
