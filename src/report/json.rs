@@ -57,6 +57,11 @@ impl Reporter for Json {
 /// on a large report, enough that handing them over is cheap.
 const ITEMS_PER_PIECE: usize = 128;
 
+/// Pieces rendered but not yet written, at most: a few per core keeps the cores
+/// busy while this thread writes, and the report is never held whole (it would
+/// be the run's peak).
+const PIECES_AHEAD: usize = 4;
+
 /// The `findings` array as `serde_json::to_writer_pretty` prints it at depth 1 of
 /// the document (see [`write_pretty_array`]); `Finding` declares its fields in
 /// the alphabetical order a serde_json map prints.
@@ -72,9 +77,8 @@ fn write_findings(findings: &[crate::findings::Finding], out: &mut dyn Write) ->
 /// items, the last thing a run does and otherwise on one core: items are
 /// rendered in pieces on every core, then indented to their depth (every line
 /// break of pretty JSON is the printer's own: a line break inside a string is
-/// written `\n`). As many pieces at a time as there are cores are rendered and
-/// written before the next ones: the report is never held whole in memory (it
-/// would be the run's peak).
+/// written `\n`). Pieces are written as they are rendered, in order, with only a
+/// few waiting (`PIECES_AHEAD`): the report is never held whole in memory.
 pub(crate) fn write_pretty_array<T: Sync>(
     items: &[T],
     out: &mut dyn Write,
@@ -102,11 +106,13 @@ pub(crate) fn write_pretty_array<T: Sync>(
         Ok(text)
     };
     let pieces: Vec<&[T]> = items.chunks(ITEMS_PER_PIECE).collect();
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     out.write_all(b"[")?;
     let mut first = true;
-    for window in pieces.chunks(cores) {
-        for piece in crate::par::map(window, |piece| render_piece(piece)) {
+    crate::par::for_each_ordered(
+        &pieces,
+        PIECES_AHEAD,
+        |piece| render_piece(piece),
+        |piece| {
             let piece = piece?;
             // Each item starts with ",\n    "; the first one's comma goes.
             let text = match piece.split_first() {
@@ -114,9 +120,9 @@ pub(crate) fn write_pretty_array<T: Sync>(
                 _ => &piece,
             };
             first = false;
-            out.write_all(text)?;
-        }
-    }
+            out.write_all(text)
+        },
+    )?;
     out.write_all(b"\n  ]")
 }
 
