@@ -18,6 +18,7 @@
 #     and publish it as a new default version of a managed policy:
 #       aws iam create-policy-version --policy-arn <arn> --policy-document file://policy.json --set-as-default
 #     (aws iam put-user-policy / put-role-policy / put-group-policy for an inline policy).
+#   partition: input.iam.stop_statements
 package stopguard.iam.stop_on_all_instances_unconditional
 
 import rego.v1

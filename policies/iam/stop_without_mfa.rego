@@ -22,6 +22,7 @@
 #     Better still, move the permission to a role assumed with MFA. For an
 #     automation user that cannot use MFA, add its ARN to `mfa_exempt_principals`.
 #   parameters: [mfa_exempt_principals]
+#   partition: input.iam.stop_access
 package stopguard.iam.stop_without_mfa
 
 import rego.v1

@@ -17,6 +17,7 @@
 #     (aws iam put-user-policy / put-role-policy / put-group-policy for an inline policy).
 #     `aws accessanalyzer validate-policy --policy-type IDENTITY_POLICY --policy-document file://policy.json`
 #     helps check the result.
+#   partition: input.iam.stop_statements
 package stopguard.iam.wildcard_grants_stop
 
 import rego.v1
