@@ -2,7 +2,7 @@
 # The issue's target benchmark: `stopguard check` on a large synthetic account export,
 # against Python's json.load of the same file.
 #
-#   benches/check.sh [--regen] [--who-can] [--compact] [--runs N] [--no-build] [-- WHO_CAN_ARGS...]
+#   benches/check.sh [--regen] [--who-can] [--compact] [--runs N] [--interleave N] [--no-build] [-- WHO_CAN_ARGS...]
 #
 #   --regen      regenerate the export even if it exists (it is also regenerated when
 #                benches/gen_account.py is newer than it)
@@ -10,6 +10,10 @@
 #   --compact    use bench-data/account.compact.json, the same account written without
 #                indentation (26 MB instead of 65 MB)
 #   --runs N     timed runs per command (default 5), after one untimed warm-up run
+#   --interleave N  also time N rounds of json.load (in a fresh Python process, timed
+#                around json.load only) and check one after the other, and report both
+#                medians and their ratio: on a shared machine whose speed drifts within
+#                minutes, the drift then slows or speeds both alike
 #   --no-build   skip `cargo build --release --no-default-features` (check and who-can call no AWS API)
 #
 # Environment: STOPGUARD=path overrides the binary (default target/release/stopguard);
@@ -24,7 +28,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-regen=0 who_can=0 compact=0 build=1 runs=5
+regen=0 who_can=0 compact=0 build=1 runs=5 interleave=0
 who_can_args=()
 while (($#)); do
     case "$1" in
@@ -34,6 +38,8 @@ while (($#)); do
         --no-build) build=0 ;;
         --runs) runs="${2:?--runs needs a number}"; shift ;;
         --runs=*) runs="${1#--runs=}" ;;
+        --interleave) interleave="${2:?--interleave needs a number}"; shift ;;
+        --interleave=*) interleave="${1#--interleave=}" ;;
         --) shift; who_can_args=("$@"); break ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) echo "check.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -41,6 +47,7 @@ while (($#)); do
     shift
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "check.sh: --runs must be a positive integer" >&2; exit 2; }
+[[ "$interleave" =~ ^[0-9]+$ ]] || { echo "check.sh: --interleave must be a number" >&2; exit 2; }
 
 PY="${PYTHON:-python3}"
 BIN="${STOPGUARD:-target/release/stopguard}"
@@ -203,4 +210,42 @@ if ((who_can)); then
     printf '  %-38s %14s   %-12s %s\n' "who-can peak RSS / file size" "${w_rss_ratio}x" "< 3x" \
         "$(verdict "$w_rss_ratio < 3")"
     printf '  %-38s %14s\n' "who-can exit status" "$w_exit"
+fi
+
+# 6. interleaved: json.load and check one after the other -------------------------------
+if ((interleave)); then
+    echo "== interleaved: $interleave rounds of json.load, then check" >&2
+    py_walls=() c_walls=()
+    for ((i = 0; i < interleave; i++)); do
+        py_walls+=("$("$PY" -c '
+import json, sys, time
+with open(sys.argv[1], "rb") as f:
+    t = time.perf_counter()
+    json.load(f)
+    print(f"{time.perf_counter() - t:.6f}")
+' "$DATA")")
+        read -r wall _ rc < <(run_once "$tmp/interleave.stderr" "$BIN" check "$DATA" --format json)
+        if [[ "$rc" != 0 && "$rc" != 1 ]]; then
+            echo "check.sh: check exited with status $rc; its stderr:" >&2
+            cat "$tmp/interleave.stderr" >&2
+            exit 1
+        fi
+        c_walls+=("$wall")
+    done
+    median() { printf '%s\n' "$@" | sort -g |
+        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+    i_py_med="$(median "${py_walls[@]}")" i_c_med="$(median "${c_walls[@]}")"
+    i_py_best="$(best "${py_walls[@]}")" i_c_best="$(best "${c_walls[@]}")"
+    echo
+    echo "  interleaved, $interleave rounds (json.load in a fresh process, then check):"
+    printf '  %-38s %14s\n' "python json.load, median / best" \
+        "$(printf '%.3f / %.3f' "$i_py_med" "$i_py_best") s"
+    printf '  %-38s %14s\n' "stopguard check, median / best" \
+        "$(printf '%.3f / %.3f' "$i_c_med" "$i_c_best") s"
+    printf '  %-38s %14s\n' "json.load / check (best / best)" \
+        "$(awk -v p="$i_py_best" -v s="$i_c_best" 'BEGIN { printf "%.2f", p / s }')x"
+    printf '  %-38s %14s   %-12s %s\n' "json.load / check (median / median)" \
+        "$(awk -v p="$i_py_med" -v s="$i_c_med" 'BEGIN { printf "%.2f", p / s }')x" ">= 5x" \
+        "$(verdict "$i_py_med / $i_c_med >= 5")"
 fi
