@@ -46,7 +46,8 @@ pub fn map_with<T: Sync, R: Send, S>(
 /// `make` over `items` on every core, each result handed to `take` on the calling
 /// thread in the items' order, as soon as it and those before it are made. At
 /// most `ahead` results wait to be taken at a time, so a long output is never
-/// held whole. The first error of `take` stops the workers and is returned. The
+/// held whole. The first error of `take` stops the workers and is returned; a
+/// panic in `make` stops them too and reaches the caller, as in [`map`]. The
 /// workers start once, for all the items: starting threads for each few items
 /// cost more than the items (a report of 2,000 findings started 16).
 pub fn for_each_ordered<T: Sync, R: Send, E>(
@@ -84,7 +85,28 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     };
+    /// Stops the work when a worker unwinds, so that the taking thread, waiting
+    /// for the result the worker will never make, wakes up and joins it.
+    struct StopOnPanic<'s, R> {
+        state: &'s Mutex<State<R>>,
+        changed: &'s Condvar,
+    }
+    impl<R> Drop for StopOnPanic<'_, R> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .stop = true;
+                self.changed.notify_all();
+            }
+        }
+    }
     let work = || loop {
+        let _stop_on_panic = StopOnPanic {
+            state: &state,
+            changed: &changed,
+        };
         let i = {
             let mut s = lock();
             while !s.stop && s.claimed < items.len() && s.claimed >= s.taken + ahead {
@@ -119,17 +141,24 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
                     if let Some(Some(_)) = s.waiting.front() {
                         break;
                     }
+                    // A worker panicked: its panic is resumed below.
+                    if s.stop {
+                        break;
+                    }
                     s = changed
                         .wait(s)
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
-                s.taken += 1;
-                s.waiting.pop_front().flatten()
+                if s.stop {
+                    None
+                } else {
+                    s.taken += 1;
+                    s.waiting.pop_front().flatten()
+                }
             };
             changed.notify_all();
-            if let Some(made) = made {
-                outcome = take(made);
-            }
+            let Some(made) = made else { break };
+            outcome = take(made);
             if outcome.is_err() {
                 break;
             }
@@ -223,5 +252,36 @@ mod tests {
         assert!(made.into_inner() < 100);
         let empty: Result<(), ()> = super::for_each_ordered(&[] as &[u8], 2, |&b| b, |_| Ok(()));
         assert_eq!(empty, Ok(()));
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_reaches_the_caller() {
+        let items: Vec<u64> = (0..200).collect();
+        let mut taken = 0;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            super::for_each_ordered(
+                &items,
+                2,
+                |&n| {
+                    assert!(n != 7, "item 7 fails");
+                    n
+                },
+                |_| -> Result<(), ()> {
+                    taken += 1;
+                    Ok(())
+                },
+            )
+        }));
+        let panic = outcome.expect_err("the worker's panic is resumed, not swallowed or hung on");
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(message.contains("item 7 fails"), "{message}");
+        assert!(
+            taken <= 7,
+            "nothing after the failed item is taken: {taken}"
+        );
     }
 }
