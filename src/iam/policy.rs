@@ -112,23 +112,36 @@ thread_local! {
 #[derive(Clone, Copy)]
 struct Keep {
     actions: &'static [&'static str],
-    /// The actions' first bytes, ASCII-lowercased, as a set of 256 bits; None
-    /// when an action is empty, holds a wildcard or starts with a non-ASCII byte
-    /// (no shortcut then).
-    firsts: Option<[u64; 4]>,
+    /// The actions' first bytes, ASCII-lowercased; None when an action is empty,
+    /// holds a wildcard or starts with a non-ASCII byte (no shortcut then).
+    firsts: Option<ByteSet>,
+}
+
+/// A set of bytes, as 256 bits.
+#[derive(Clone, Copy, Default)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        if let Some(word) = self.0.get_mut(usize::from(b >> 6)) {
+            *word |= 1 << (b & 63);
+        }
+    }
+    fn contains(&self, b: u8) -> bool {
+        self.0
+            .get(usize::from(b >> 6))
+            .is_some_and(|word| word & (1 << (b & 63)) != 0)
+    }
 }
 
 impl Keep {
     fn new(actions: &'static [&'static str]) -> Self {
-        let mut firsts = [0u64; 4];
+        let mut firsts = ByteSet::default();
         let mut usable = !actions.is_empty();
         for a in actions {
             match a.as_bytes().first() {
                 Some(&b) if b.is_ascii() && !super::eval::is_pattern(a) => {
-                    let b = b.to_ascii_lowercase();
-                    if let Some(word) = firsts.get_mut(usize::from(b >> 6)) {
-                        *word |= 1 << (b & 63);
-                    }
+                    firsts.insert(b.to_ascii_lowercase());
                 }
                 _ => usable = false,
             }
@@ -203,11 +216,7 @@ fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, keep: &Keep) -> bo
             return false;
         };
         let b = b.to_ascii_lowercase();
-        let possible = b == b'*'
-            || b == b'?'
-            || firsts
-                .get(usize::from(b >> 6))
-                .is_some_and(|word| word & (1 << (b & 63)) != 0);
+        let possible = b == b'*' || b == b'?' || firsts.contains(b);
         possible
             && keep
                 .actions
