@@ -41,69 +41,64 @@ import rego.v1
 import data.stopguard.lib.iam
 import data.stopguard.lib.util
 
+# Each derived value is computed once, in the rule body, and passed on: the pack
+# runs this rule for every principal that may stop instances (thousands on a
+# large account), and each function call costs regorus's VM about 5,000
+# instructions.
 deny contains finding if {
 	some access in input.iam.stop_access
 	not iam.is_allowed_stopper(access.arn)
-	conditions := open_conditions(access)
+	conditions := sort({iam.condition_text(c) |
+		some g in access.grants
+		some c in object.get(g, "open_conditions", [])
+	})
+	via := object.get(access, "via", [])
+	limits := object.get(access, "limits", [])
+	granted_by := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)
 	finding := object.union(
 		{
-			"msg": message(access, conditions),
+			"msg": message(access, how(via), granted_by, conditions, limits),
 			"resource": access.arn,
 			"details": {
 				"access": access.access,
 				"type": access.type,
-				"policies": policy_ids(access),
+				"policies": sort({iam.policy_id(g.policy) | some g in access.grants}),
 				"open_conditions": conditions,
-				"limits": object.get(access, "limits", []),
-				"via": object.get(access, "via", []),
+				"limits": limits,
+				"via": via,
 			},
 		},
 		iam.access_location(access),
 	)
 }
 
-# Each derived value is computed once per finding and passed on: the pack runs this
-# rule for every principal that may stop instances, thousands on a large account.
-message(access, _) := sprintf(
+# The message; `how`, `granted_by`, `conditions` and `limits` come from the rule.
+message(access, how, granted_by, _, _) := sprintf(
 	"%s %s may stop instances %sunconditionally but matches no allowed_stoppers pattern (granted by %s)",
-	[access.type, access.arn, how(access), granted_by(access)],
+	[access.type, access.arn, how, granted_by],
 ) if {
 	access.access == "allowed"
 }
 
-message(access, conditions) := sprintf(
+message(access, how, granted_by, conditions, limits) := sprintf(
 	"%s %s may stop instances %swhen %s, and matches no allowed_stoppers pattern (granted by %s)",
-	[access.type, access.arn, how(access), when_text(depends_on(access, conditions)), granted_by(access)],
+	[access.type, access.arn, how, when_text(depends_on(access, conditions, limits)), granted_by],
 ) if {
 	access.access != "allowed"
 }
 
 # How the principal gets there, with a trailing space; empty when it holds the
 # permission itself. `via` is [principal, role1, ..., roleN]; roleN holds it.
-how(access) := sprintf(
+how(chain) := sprintf(
 	"by assuming role %s (chain: %s) ",
 	[chain[count(chain) - 1], concat(" -> ", chain)],
 ) if {
-	chain := object.get(access, "via", [])
 	count(chain) > 1
 } else := ""
 
-# The names of up to three granting policies.
-granted_by(access) := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)
-
-policy_ids(access) := sort({iam.policy_id(g.policy) | some g in access.grants})
-
-open_conditions(access) := sort({iam.condition_text(c) |
-	some g in access.grants
-	some c in object.get(g, "open_conditions", [])
-})
-
 # What the access depends on, summarised: the open conditions of the granting
 # statements, the partial Denies and the boundaries/SCPs that narrow it.
-depends_on(access, conditions) := array.concat(
-	array.concat(conditions, denial_texts(access)),
-	object.get(access, "limits", []),
-)
+depends_on(access, conditions, limits) := array.concat(array.concat(conditions, denial_texts(access)), limits)
 
 denial_texts(access) := sort({sprintf("no Deny in %s applies", [g.policy.name]) |
 	some g in object.get(access, "denials", [])
