@@ -33,13 +33,14 @@ deny contains finding if {
 	covering := every_instance_resources(grant)
 	count(covering) > 0
 	resource := covering[0]
+	policy := iam.policy_id(grant.policy)
 	finding := object.union(
 		{
 			"msg": sprintf(
 				"%s of policy %s allows ec2:StopInstances on every instance (Resource %s) with no condition",
-				[iam.statement_label(grant), iam.policy_id(grant.policy), resource],
+				[iam.statement_label(grant), policy, resource],
 			),
-			"resource": iam.policy_id(grant.policy),
+			"resource": policy,
 			"details": {
 				"policy": grant.policy.name,
 				"policy_kind": grant.policy.kind,

@@ -3,7 +3,10 @@ package stopguard.lib.iam
 
 import rego.v1
 
-import data.stopguard.lib.util
+# The helpers below run once per finding or per statement of the IAM policies,
+# thousands of times on a large account, so they test for text inline (is_string
+# and != "") rather than call util.has_text: each function call costs regorus's
+# VM about 5,000 instructions (benches/README.md).
 
 # An IAM wildcard pattern (`*` and `?`, everything else literal) as a glob for
 # glob.match: the glob metacharacters IAM treats as literal ([ ] { } \, as in
@@ -37,11 +40,6 @@ is_allowed_stopper(arn) if {
 
 # A stable identifier of the policy a statement lives in: its ARN, the owner's
 # ARN plus the inline policy's name, or the policy file's name.
-#
-# This and access_location run for every finding of IAM-001 and IAM-003 (thousands
-# on a large account), so they test for text inline rather than call
-# util.has_text: each function call costs regorus's VM about 5,000 instructions
-# (benches/README.md).
 policy_id(policy) := policy.arn if {
 	is_string(policy.arn)
 	policy.arn != ""
@@ -55,11 +53,16 @@ policy_id(policy) := policy.arn if {
 
 # How a message names a statement: its Sid, or its position in the Statement array.
 statement_label(grant) := sprintf("statement %s", [grant.sid]) if {
-	util.has_text(grant.sid)
+	is_string(grant.sid)
+	grant.sid != ""
 } else := sprintf("Statement[%d]", [grant.statement_index])
 
 # The file and line of a statement, to union into a finding.
-location(grant) := object.union(util.file_of(grant.policy), line_of(grant))
+location(grant) := object.union(file, line_of(grant)) if {
+	is_string(grant.policy.file)
+	grant.policy.file != ""
+	file := {"file": grant.policy.file}
+} else := line_of(grant)
 
 line_of(grant) := object.union({"line": grant.line}, column_of(grant)) if {
 	is_number(grant.line)
@@ -94,13 +97,15 @@ condition_text(c) := sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.va
 # account"); otherwise any account.
 covers_every_instance(resource, account_id) if {
 	account := probe_account(resource, account_id)
+	pattern := as_glob(resource)
 	every run in ["~", "~~~~~"] {
-		arn_matches(resource, sprintf("arn:aws:ec2:%s:%s:instance/i-%s", [run, account, run]))
+		glob.match(pattern, null, sprintf("arn:aws:ec2:%s:%s:instance/i-%s", [run, account, run]))
 	}
 }
 
 probe_account(resource, account_id) := account_id if {
-	util.has_text(account_id)
+	is_string(account_id)
+	account_id != ""
 } else := account if {
 	parts := split(resource, ":")
 	account := parts[4]
