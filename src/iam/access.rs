@@ -268,14 +268,23 @@ impl<'g> ActionGrants<'g> {
         }
     }
     fn hit(list: &[(&[Pattern], bool, Tri)], resource: &str) -> Tri {
-        list.iter()
-            .fold(Tri::False, |t, (resources, not_resource, cond)| {
-                let listed = resources.is_empty()
-                    || resources
-                        .iter()
-                        .any(|p| super::wildcard::matches(p, resource, false));
-                t.or(Tri::from_bool(listed != *not_resource).and(*cond))
-            })
+        let mut t = Tri::False;
+        for (resources, not_resource, cond) in list {
+            // Unknown can still become True; True is final. A statement whose
+            // condition is only Unknown cannot raise an Unknown either.
+            if t == Tri::Unknown && *cond != Tri::True {
+                continue;
+            }
+            let listed = resources.is_empty()
+                || resources
+                    .iter()
+                    .any(|p| super::wildcard::matches(p, resource, false));
+            t = t.or(Tri::from_bool(listed != *not_resource).and(*cond));
+            if t == Tri::True {
+                return t;
+            }
+        }
+        t
     }
     /// Indices of the targets (sorted by ARN) that an Allow's resources may match;
     /// true instead when they may match half of them or more (the caller then tries
@@ -1501,6 +1510,35 @@ impl<'a> Analyzer<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    proptest::proptest! {
+        /// `hit` stops early; the answer is still the Kleene OR over every statement.
+        #[test]
+        fn hit_is_the_or_over_every_statement(
+            list in proptest::collection::vec(
+                (proptest::collection::vec("[ab*]{0,3}", 0..3), proptest::bool::ANY, 0u8..3),
+                0..6,
+            ),
+            resource in "[ab]{0,3}",
+        ) {
+            let patterns: Vec<Vec<Pattern>> = list
+                .iter()
+                .map(|(ps, _, _)| ps.iter().map(|p| Pattern::from(p.as_str())).collect())
+                .collect();
+            let tri = |c: u8| [Tri::False, Tri::Unknown, Tri::True][usize::from(c)];
+            let grants: Vec<(&[Pattern], bool, Tri)> = patterns
+                .iter()
+                .zip(&list)
+                .map(|(ps, (_, not, c))| (ps.as_slice(), *not, tri(*c)))
+                .collect();
+            let expected = grants.iter().fold(Tri::False, |t, (rs, not, cond)| {
+                let listed = rs.is_empty()
+                    || rs.iter().any(|p| crate::iam::wildcard::matches(p, &resource, false));
+                t.or(Tri::from_bool(listed != *not).and(*cond))
+            });
+            proptest::prop_assert_eq!(ActionGrants::hit(&grants, &resource), expected);
+        }
+    }
 
     /// An account of `users` users in 40 groups and `roles` roles, whose access to
     /// ec2:StopInstances differs in cost and kind: through groups, conditions,
