@@ -346,7 +346,7 @@ pub struct ScpLevel {
 }
 
 /// Where a statement lives.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PolicyRef {
     /// `inline`, `managed`, `group-inline`, `group-managed`, `boundary`, `scp` or `file`.
     pub kind: &'static str,
@@ -373,7 +373,7 @@ impl PolicyRef {
 }
 
 /// A statement that grants (or, for denials, may remove) the access.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct Grant {
     pub policy: PolicyRef,
     pub statement_index: usize,

@@ -25,7 +25,7 @@ use super::wildcard;
 /// One (operator, key) pair of a policy's `Condition` block with its values.
 /// Values are strings; the loader has already stringified JSON numbers and
 /// booleans (`true` -> "true", 10 -> "10").
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Condition {
     pub operator: String,
     pub key: String,
