@@ -94,14 +94,14 @@ pub(crate) fn write_pretty_array<T: Sync>(
             one.clear();
             render(item, &mut one)?;
             text.extend_from_slice(b",\n    ");
-            let mut lines = one.split(|&b| b == b'\n');
-            if let Some(first) = lines.next() {
-                text.extend_from_slice(first);
-            }
-            for line in lines {
+            // Line breaks found a word at a time: most of a line is copied whole.
+            let mut start = 0;
+            for at in memchr::memchr_iter(b'\n', &one) {
+                text.extend_from_slice(one.get(start..at).unwrap_or_default());
                 text.extend_from_slice(b"\n    ");
-                text.extend_from_slice(line);
+                start = at + 1;
             }
+            text.extend_from_slice(one.get(start..).unwrap_or_default());
         }
         Ok(text)
     };
