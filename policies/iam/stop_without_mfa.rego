@@ -36,9 +36,13 @@ import data.stopguard.lib.util
 deny contains finding if {
 	some access in input.iam.stop_access
 	access.type == "user"
+	# Not through a role chain (`via` is [user, role1, ..., roleN]): the role's
+	# trust policy decides MFA there.
 	count(object.get(access, "via", [])) == 0
 	object.get(access, "mfa_required", null) == false
 	not iam.arn_matches_any(access.arn, data.params.mfa_exempt_principals)
+	# The granting statements that do not mention MFA at all (usually the
+	# culprits), by policy name.
 	without_mfa := {g.policy.name |
 		some g in access.grants
 		not mentions_mfa(g)

@@ -54,6 +54,7 @@ deny contains finding if {
 	})
 	via := object.get(access, "via", [])
 	limits := object.get(access, "limits", [])
+	# The names of up to three granting policies.
 	granted_by := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)
 	finding := object.union(
 		{
