@@ -117,6 +117,12 @@ else
     meter="python"
 fi
 
+# median/best NUMBER... -> the median (the mean of the middle two for an even count)
+# and the smallest of the numbers
+median() { printf '%s\n' "$@" | sort -g |
+    awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+
 # run_once ERRFILE CMD... -> prints "WALL_SECONDS MAXRSS_KB EXIT_CODE"
 run_once() {
     local errf="$1"; shift
@@ -160,9 +166,8 @@ measure() {
         ((rss > rss_max)) && rss_max="$rss"
         M_EXIT="$rc"
     done
-    M_BEST="$(printf '%s\n' "${walls[@]}" | sort -g | head -n 1)"
-    M_MEDIAN="$(printf '%s\n' "${walls[@]}" | sort -g |
-        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+    M_BEST="$(best "${walls[@]}")"
+    M_MEDIAN="$(median "${walls[@]}")"
     M_RSS_KB="$rss_max"
 }
 
@@ -232,9 +237,6 @@ with open(sys.argv[1], "rb") as f:
         fi
         c_walls+=("$wall")
     done
-    median() { printf '%s\n' "$@" | sort -g |
-        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-    best() { printf '%s\n' "$@" | sort -g | head -n 1; }
     i_py_med="$(median "${py_walls[@]}")" i_c_med="$(median "${c_walls[@]}")"
     i_py_best="$(best "${py_walls[@]}")" i_c_best="$(best "${c_walls[@]}")"
     echo

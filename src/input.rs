@@ -221,14 +221,8 @@ pub fn build_value(
     for values in converted {
         stop_access.extend(values.map_err(unrepresentable)?);
     }
-    let stop_statements: Vec<regorus::Value> = statement_ids
-        .iter()
-        .filter_map(|&i| grants.get(i).cloned())
-        .collect();
-    let (stop_access, stop_statements) = (
-        regorus::Value::from(stop_access),
-        regorus::Value::from(stop_statements),
-    );
+    let (stop_access, stop_statements) =
+        (regorus::Value::from(stop_access), shared(&statement_ids));
     let iam = value
         .as_object_mut()
         .ok()
