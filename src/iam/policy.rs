@@ -115,6 +115,8 @@ struct Keep {
     /// The actions' first bytes, ASCII-lowercased; None when an action is empty,
     /// holds a wildcard or starts with a non-ASCII byte (no shortcut then).
     firsts: Option<ByteSet>,
+    /// Likewise their second bytes; None also when an action is one byte long.
+    seconds: Option<ByteSet>,
 }
 
 /// A set of bytes, as 256 bits.
@@ -137,11 +139,17 @@ impl ByteSet {
 impl Keep {
     fn new(actions: &'static [&'static str]) -> Self {
         let mut firsts = ByteSet::default();
+        let mut seconds = ByteSet::default();
         let mut usable = !actions.is_empty();
+        let mut second_usable = usable;
         for a in actions {
-            match a.as_bytes().first() {
-                Some(&b) if b.is_ascii() && !super::eval::is_pattern(a) => {
+            match a.as_bytes() {
+                [b, rest @ ..] if b.is_ascii() && !super::eval::is_pattern(a) => {
                     firsts.insert(b.to_ascii_lowercase());
+                    match rest.first() {
+                        Some(&c) if c.is_ascii() => seconds.insert(c.to_ascii_lowercase()),
+                        _ => second_usable = false,
+                    }
                 }
                 _ => usable = false,
             }
@@ -149,6 +157,7 @@ impl Keep {
         Keep {
             actions,
             firsts: usable.then_some(firsts),
+            seconds: (usable && second_usable).then_some(seconds),
         }
     }
 
@@ -186,6 +195,89 @@ impl Drop for KeepStatementsFor {
     }
 }
 
+/// The statement filter in force on this thread ([`KeepStatementsFor`]), for
+/// readers of policy documents other than this module's `Deserialize` ones
+/// ([`crate::load::fastdoc`]): they must leave out exactly what it leaves out.
+#[derive(Clone, Copy)]
+pub(crate) struct StatementFilter(Keep);
+
+impl StatementFilter {
+    /// None when every statement is kept on this thread.
+    pub(crate) fn current() -> Option<Self> {
+        Keep::current().map(StatementFilter)
+    }
+
+    /// Whether a statement with these `Action` (or, `negated`, `NotAction`)
+    /// patterns is kept: the test the `Deserialize` path makes.
+    pub(crate) fn keeps(&self, patterns: &[&str], negated: bool) -> bool {
+        may_apply_to(patterns, negated, &self.0)
+    }
+
+    /// A document from its parts as read: `kept` holds each kept statement with
+    /// its position as written, in order, and `written` counts every statement.
+    /// The same value the `Deserialize` path builds from the same text.
+    pub(crate) fn document(
+        &self,
+        version: Option<String>,
+        id: Option<String>,
+        kept: Vec<(u32, Statement)>,
+        written: u32,
+    ) -> PolicyDocument {
+        let keep = Some(self.0);
+        let mut statements = KeptStatements::new(keep);
+        for (position, s) in kept {
+            statements.add(s, position, keep);
+        }
+        let statements = statements.finish(written);
+        PolicyDocument {
+            version,
+            id,
+            statements: statements.statements,
+            written_index: statements.written_index,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Documents cut out of a text and read beforehand.
+// ---------------------------------------------------------------------------
+
+/// Documents read before the text around them ([`crate::load::fastdoc`]), which
+/// stand in that text as the numbers `base`, `base + 1`, ...
+pub(crate) struct CutDocuments {
+    pub(crate) base: u64,
+    pub(crate) docs: Vec<Option<PolicyDocument>>,
+}
+
+thread_local! {
+    static CUT: std::cell::RefCell<Option<CutDocuments>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a parse of the text the documents were cut out of) with `cut` in
+/// force on this thread: a document deserialized from one of its numbers is
+/// the document read for it, taken once. Any other number is refused, as always.
+pub(crate) fn with_cut_documents<R>(cut: CutDocuments, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<CutDocuments>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            CUT.with(|c| *c.borrow_mut() = previous);
+        }
+    }
+    let _restore = Restore(CUT.with(|c| c.borrow_mut().replace(cut)));
+    f()
+}
+
+/// The document cut out for the number `n`, once.
+fn take_cut(n: u64) -> Option<PolicyDocument> {
+    CUT.with(|c| {
+        let mut c = c.borrow_mut();
+        let cut = c.as_mut()?;
+        let slot = usize::try_from(n.checked_sub(cut.base)?).ok()?;
+        cut.docs.get_mut(slot)?.take()
+    })
+}
+
 /// Whether a statement with these actions can matter to a query about one of the
 /// actions kept for: the evaluator's own action test. Whether it comes out True
 /// or Unknown depends on the Effect, whether it comes out False does not.
@@ -200,7 +292,9 @@ fn may_apply(action: &Matcher, keep: &Keep) -> bool {
 /// pattern matches one of them ([`super::eval::patterns_apply`]: `Action` applies
 /// when one does). A pattern that starts with a literal character other than
 /// every action's first (case-insensitively, as action names compare) matches
-/// none: most patterns are ruled out by one look-up, without the matcher.
+/// none, nor does one whose first two characters are literal and whose second is
+/// no action's second: most patterns are ruled out by a look-up or two, without
+/// the matcher (`s3:GetObject` beside `sts:AssumeRole`).
 /// `NotAction` (applies when no pattern matches) asks the evaluator's question.
 fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, keep: &Keep) -> bool {
     let (false, Some(firsts)) = (negated, keep.firsts) else {
@@ -216,7 +310,17 @@ fn may_apply_to<P: AsRef<str>>(patterns: &[P], negated: bool, keep: &Keep) -> bo
             return false;
         };
         let b = b.to_ascii_lowercase();
-        let possible = b == b'*' || b == b'?' || firsts.contains(b);
+        let wild = |b: u8| b == b'*' || b == b'?';
+        let possible = wild(b)
+            || (firsts.contains(b)
+                && match (keep.seconds, p.as_bytes().get(1)) {
+                    (Some(seconds), Some(&c)) => {
+                        wild(c) || seconds.contains(c.to_ascii_lowercase())
+                    }
+                    // One byte long: matches a one-byte action only, which the
+                    // matcher decides; or no second-byte set.
+                    _ => true,
+                });
         possible
             && keep
                 .actions
@@ -718,6 +822,12 @@ impl<'de> Deserialize<'de> for PolicyDocument {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<PolicyDocument, E> {
                 PolicyDocument::from_text(v).map_err(E::custom)
             }
+            /// A document cut out of the text and read beforehand stands there as a
+            /// number ([`with_cut_documents`]); any other number is the type error
+            /// it always was.
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PolicyDocument, E> {
+                take_cut(v).ok_or_else(|| E::invalid_type(de::Unexpected::Unsigned(v), &self))
+            }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyDocument, A::Error> {
                 let mut doc = PolicyDocument::default();
                 let mut seen_statement = false;
@@ -904,9 +1014,9 @@ mod tests {
                 0..4,
             ),
             negated in proptest::prelude::any::<bool>(),
-            which in proptest::collection::vec(0usize..8, 1..3),
+            which in proptest::collection::vec(0usize..9, 1..3),
         ) {
-            const ACTIONS: [&str; 8] = ["ec2:StopInstances", "sts:AssumeRole", "ec2:Stop*", "s?s:x", "\u{e9}c2:x", "Sts:AssumeRole", "", "EC2:StopInstances"];
+            const ACTIONS: [&str; 9] = ["ec2:StopInstances", "sts:AssumeRole", "ec2:Stop*", "s?s:x", "\u{e9}c2:x", "Sts:AssumeRole", "", "EC2:StopInstances", "e"];
             let actions: Vec<&str> = which.iter().filter_map(|&i| ACTIONS.get(i).copied()).collect();
             let keep = Keep::new(Box::leak(actions.clone().into_boxed_slice()));
             proptest::prop_assert_eq!(

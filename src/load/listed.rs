@@ -274,7 +274,11 @@ fn parse_batch<T: Item>(batch: &Batch, raw: &RawInput, results: &Results) {
         .iter()
         .map(|r| {
             let element = text.get(r.clone()).unwrap_or_default();
-            serde_json::from_str::<T>(element).map_err(|e| (r.start, e))
+            // Policy documents read by the fast path when it can; the element
+            // whole, by serde_json, when it cannot (and for its error).
+            super::fastdoc::parse_element::<T>(element)
+                .map_or_else(|| serde_json::from_str::<T>(element), Ok)
+                .map_err(|e| (r.start, e))
         })
         .collect();
     if let Ok(mut store) = T::store(results).lock() {
@@ -422,6 +426,53 @@ mod tests {
         let (users, roles, marker) = names(doc);
         assert_eq!(users.len(), 20_000);
         assert_eq!((users, roles, marker), names(whole));
+    }
+
+    /// An export of roles with policy documents, as the AWS CLI indents it; the
+    /// role numbered `bad`, if any, has an Effect that is refused.
+    fn roles_export(roles: usize, bad: Option<usize>) -> String {
+        let roles: Vec<_> = (0..roles)
+            .map(|i| {
+                let effect = if Some(i) == bad { "Maybe" } else { "Allow" };
+                serde_json::json!({"RoleName": format!("r-{i}"),
+                    "Arn": format!("arn:aws:iam::111122223333:role/r-{i}"),
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                    "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Sid": "Read", "Effect": effect, "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"},
+                        {"Effect": "Allow", "Action": format!("ec2:{}", if i % 3 == 0 { "StopInstances" } else { "DescribeInstances" }), "Resource": "*"}]}}]})
+            })
+            .collect();
+        serde_json::to_string_pretty(&serde_json::json!({"RoleDetailList": roles, "Marker": "m"}))
+            .unwrap()
+    }
+
+    #[test]
+    fn policy_documents_of_a_split_export_read_as_in_a_whole_parse() {
+        let _keep = KeepStatementsFor::new(&["ec2:StopInstances", "sts:AssumeRole"]);
+        let text = roles_export(3_000, None);
+        assert!(text.len() > PARALLEL_ABOVE);
+        let (doc, _) = read(&raw(text.clone())).unwrap();
+        let whole: Doc = serde_json::from_str(&text).unwrap();
+        let roles = |d: Doc| format!("{:?}", d.RoleDetailList.map(Listed::into_vec));
+        let (split, whole) = (roles(doc), roles(whole));
+        assert_eq!(split, whole);
+        // Statements were left out as the filter says.
+        assert!(
+            split.contains("written_index: [1]"),
+            "no statement was left out"
+        );
+
+        // A refused document inside an element: the whole parse's error, placed
+        // where it is in the file.
+        let bad = roles_export(3_000, Some(2_500));
+        let expected = serde_json::from_str::<Doc>(&bad).err().unwrap().to_string();
+        assert!(expected.contains("Effect must be"), "{expected}");
+        let err = read(&raw(bad)).err().unwrap();
+        // `read` gives the error's Debug form, which escapes quotes.
+        let expected = format!("{expected:?}");
+        let expected = expected.trim_matches('"');
+        assert!(err.contains(expected), "{err} lacks {expected}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! shape, so a 30 MB export is parsed once, straight into the model, with no
 //! intermediate tree. Which keys came back decides what the document was.
 mod cfn;
+mod fastdoc;
 mod iac;
 mod listed;
 pub mod located;
