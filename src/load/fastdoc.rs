@@ -42,6 +42,7 @@
 //!   the element back to serde_json whole ([`listed`](super::listed) does that when
 //!   this returns None), so errors are worded and placed as they always were.
 use std::cell::Cell;
+use std::fmt::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -105,7 +106,8 @@ pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
     let mut docs = Vec::with_capacity(cut.len());
     for (slot, (range, doc)) in cut.into_iter().enumerate() {
         copy.push_str(element.get(at..range.start)?);
-        copy.push_str(&(base + slot as u64).to_string());
+        // Writing to a String cannot fail.
+        let _ = write!(copy, "{}", base + slot as u64);
         at = range.end;
         docs.push(Some(doc));
     }
