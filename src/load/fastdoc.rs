@@ -7,8 +7,14 @@
 //! key, value by value, through its visitors, and that was a third of a check's
 //! instructions. This module reads a document as bytes instead: it checks the
 //! syntax of everything, looks at the few values that decide whether a statement
-//! is kept (its keys, `Effect`, `Action` or `NotAction`), and hands only the
-//! statements it keeps, or cannot decide about, to serde_json.
+//! is kept (its keys, `Effect`, `Action` or `NotAction`), builds the statements it
+//! keeps when their values are written plainly (strings without escapes, lists
+//! and objects of them), and hands serde_json only those it cannot build or
+//! decide about.
+//!
+//! A statement left out is checked as that path checks one: what is written
+//! before its actions is read there (and may be refused), what follows only for
+//! its syntax; `Effect` must be `Allow` or `Deny` wherever it is.
 //!
 //! It is used on the elements of an IAM export's long lists ([`listed`](super::listed)),
 //! in three steps:
@@ -49,8 +55,10 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
+use crate::iam::condition::Condition;
 use crate::iam::policy::{
-    with_cut_documents, CutDocuments, PolicyDocument, Statement, StatementFilter,
+    with_cut_documents, CutDocuments, Effect, Matcher, Pattern, PolicyDocument, PrincipalEntry,
+    Statement, StatementFilter,
 };
 
 /// Nesting below a document's own object that this module reads; deeper
@@ -207,8 +215,17 @@ enum Key<'a> {
 enum Verdict {
     /// Left out: nothing to build.
     Dropped,
-    /// Kept, or not decided here: serde_json parses the statement on its own.
+    /// Kept, and built here.
+    Kept(Statement),
+    /// Not decided here: serde_json parses the statement on its own.
     Parse,
+}
+
+/// Where a statement's value is written, and whether before its actions (the
+/// `Deserialize` path reads those even when it then leaves the statement out).
+struct Seen {
+    at: Range<usize>,
+    before_actions: bool,
 }
 
 /// A cursor over JSON text that checks syntax as serde_json does and builds
@@ -447,9 +464,13 @@ impl<'a> Reader<'a> {
         let mut written = 0u32;
         let mut one = |r: &mut Self| -> Option<()> {
             let start = r.i;
-            if let Verdict::Parse = r.statement(filter)? {
-                let text = r.text.get(start..r.i)?;
-                kept.push((written, serde_json::from_str::<Statement>(text).ok()?));
+            match r.statement(filter)? {
+                Verdict::Dropped => {}
+                Verdict::Kept(s) => kept.push((written, s)),
+                Verdict::Parse => {
+                    let text = r.text.get(start..r.i)?;
+                    kept.push((written, serde_json::from_str::<Statement>(text).ok()?));
+                }
             }
             written += 1;
             Some(())
@@ -466,13 +487,17 @@ impl<'a> Reader<'a> {
         Some((kept, written))
     }
 
-    /// A statement object at the cursor, read far enough to know whether the
-    /// filter keeps it. The `Deserialize` path reads keys in order and, once the
-    /// actions show that the statement is left out, only checks the syntax of
-    /// what follows (but for `Effect`, and a repeated `Action` or `Resource`,
-    /// which are errors there). Before that point it reads every value it knows,
-    /// so a statement with any key other than `Sid` and `Effect` before its
-    /// actions, or any value not written plainly, is handed to it whole.
+    /// A statement object at the cursor: left out, built, or handed to serde_json
+    /// whole. The `Deserialize` path reads keys in order and, once the actions
+    /// show that the statement is left out, only checks the syntax of what
+    /// follows (but for `Effect`, and a repeated `Action` or `Resource`, which
+    /// are errors there); a kept statement has every value read. This reads every
+    /// value's syntax, the values that decide (`Effect`, the actions) at once, and
+    /// the others (`Sid`, `Resource`, `Principal`, `Condition`) once it knows
+    /// whether they are needed: to build a kept statement, or to check those
+    /// written before the actions of one left out. It builds only values written
+    /// plainly (strings without escapes, lists of them, objects of them); a
+    /// repeated key, or anything else, hands the statement to serde_json.
     ///
     /// Written as one loop rather than through [`Self::object`]: this runs on
     /// every statement of an export.
@@ -480,11 +505,15 @@ impl<'a> Reader<'a> {
         self.eat(b'{')?;
         self.enter()?;
         self.ws();
-        let mut effect = false;
-        let mut dropped = false;
-        let mut resource = false;
-        let mut parse = false;
+        let mut effect: Option<Effect> = None;
+        // Some(negated) once the actions are read.
+        let mut negated: Option<bool> = None;
         let mut actions: SmallVec<[&'a str; 8]> = SmallVec::new();
+        let mut sid: Option<Seen> = None;
+        let mut resource: Option<(bool, Seen)> = None;
+        let mut principal: Option<(bool, Seen)> = None;
+        let mut condition: Option<Seen> = None;
+        let mut parse = false;
         if self.peek()? == b'}' {
             self.i += 1;
         } else {
@@ -493,6 +522,8 @@ impl<'a> Reader<'a> {
                 self.ws();
                 self.eat(b':')?;
                 self.ws();
+                let start = self.i;
+                let before_actions = negated.is_none();
                 let key = if escapes || parse {
                     // Once handed over, only the syntax matters here; a key with
                     // escapes may spell any of the keys below.
@@ -503,38 +534,46 @@ impl<'a> Reader<'a> {
                 };
                 match key {
                     b"" if parse => self.skip_value()?,
-                    b"Effect" => match self.maybe_plain_string()? {
-                        Some("Allow" | "Deny") if dropped || !effect => effect = true,
+                    b"Effect" if effect.is_none() => match self.maybe_plain_string()? {
+                        Some("Allow") => effect = Some(Effect::Allow),
+                        Some("Deny") => effect = Some(Effect::Deny),
                         _ => parse = true,
                     },
-                    b"Action" | b"NotAction" if !dropped => {
-                        if self.action_list(&mut actions)?
-                            && !filter.keeps(&actions, key == b"NotAction")
-                        {
-                            dropped = true;
+                    b"Action" | b"NotAction" if negated.is_none() => {
+                        if self.action_list(&mut actions)? {
+                            negated = Some(key == b"NotAction");
                         } else {
                             parse = true;
                         }
                     }
-                    b"Resource" | b"NotResource" if dropped && !resource => {
-                        resource = true;
+                    b"Sid" if sid.is_none() => {
                         self.skip_value()?;
+                        sid = Some(Seen {
+                            at: start..self.i,
+                            before_actions,
+                        });
                     }
-                    b"Sid" if !dropped => {
-                        if self.maybe_plain_string()?.is_none() {
-                            parse = true;
-                        }
-                    }
-                    // Read before the actions there (and errors there if bad), or
-                    // a second Action, or a second Resource once left out (errors).
-                    b"Resource" | b"NotResource" | b"Principal" | b"NotPrincipal"
-                    | b"Condition"
-                        if !dropped =>
-                    {
-                        parse = true;
+                    b"Resource" | b"NotResource" if resource.is_none() => {
                         self.skip_value()?;
+                        let at = start..self.i;
+                        resource = Some((key == b"NotResource", Seen { at, before_actions }));
                     }
-                    b"Action" | b"NotAction" | b"Resource" | b"NotResource" => {
+                    b"Principal" | b"NotPrincipal" if principal.is_none() => {
+                        self.skip_value()?;
+                        let at = start..self.i;
+                        principal = Some((key == b"NotPrincipal", Seen { at, before_actions }));
+                    }
+                    b"Condition" if condition.is_none() => {
+                        self.skip_value()?;
+                        condition = Some(Seen {
+                            at: start..self.i,
+                            before_actions,
+                        });
+                    }
+                    // A repeated key: the `Deserialize` path keeps the last one, or
+                    // refuses the statement.
+                    b"Effect" | b"Action" | b"NotAction" | b"Sid" | b"Resource"
+                    | b"NotResource" | b"Principal" | b"NotPrincipal" | b"Condition" => {
                         parse = true;
                         self.skip_value()?;
                     }
@@ -555,11 +594,139 @@ impl<'a> Reader<'a> {
             }
         }
         self.depth -= 1;
-        Some(if dropped && effect && !parse {
-            Verdict::Dropped
-        } else {
-            Verdict::Parse
-        })
+        // A statement without Effect or actions is refused there.
+        let (false, Some(effect), Some(negated)) = (parse, effect, negated) else {
+            return Some(Verdict::Parse);
+        };
+        let text = self.text;
+        let at = |seen: &Seen| Reader {
+            text,
+            b: text.as_bytes(),
+            i: seen.at.start,
+            depth: 0,
+        };
+        if !filter.keeps(&actions, negated) {
+            // Left out: what was written before the actions was read there, and
+            // must be what it reads without an error.
+            let fine = sid
+                .iter()
+                .all(|s| !s.before_actions || at(s).plain_string().is_some())
+                && resource
+                    .iter()
+                    .all(|(_, s)| !s.before_actions || at(s).patterns().is_some())
+                && principal
+                    .iter()
+                    .all(|(_, s)| !s.before_actions || at(s).principals().is_some())
+                && condition
+                    .iter()
+                    .all(|s| !s.before_actions || at(s).conditions().is_some());
+            return Some(if fine {
+                Verdict::Dropped
+            } else {
+                Verdict::Parse
+            });
+        }
+        let built = (|| {
+            let action: Vec<Pattern> = actions.iter().map(|a| Pattern::from(*a)).collect();
+            Some(Statement {
+                sid: match &sid {
+                    Some(s) => Some(at(s).plain_string()?.to_string()),
+                    None => None,
+                },
+                effect,
+                action: if negated {
+                    Matcher::Not(action)
+                } else {
+                    Matcher::Is(action)
+                },
+                resource: match &resource {
+                    Some((not, s)) => {
+                        let v = at(s).patterns()?;
+                        Some(if *not {
+                            Matcher::Not(v)
+                        } else {
+                            Matcher::Is(v)
+                        })
+                    }
+                    None => None,
+                },
+                principal: match &principal {
+                    Some((not, s)) => Some((*not, at(s).principals()?)),
+                    None => None,
+                },
+                conditions: match &condition {
+                    Some(s) => at(s).conditions()?,
+                    None => Vec::new(),
+                },
+            })
+        })();
+        Some(built.map_or(Verdict::Parse, Verdict::Kept))
+    }
+
+    /// `Resource` (or a principal list) written plainly: a string or a list of
+    /// strings.
+    fn patterns(&mut self) -> Option<Vec<Pattern>> {
+        let mut raw = SmallVec::new();
+        self.action_list(&mut raw)?
+            .then(|| raw.iter().map(|p| Pattern::from(*p)).collect())
+    }
+
+    /// `Principal` written plainly: `"*"`, or an object of strings or lists of
+    /// them, in order.
+    fn principals(&mut self) -> Option<Vec<PrincipalEntry>> {
+        if self.peek()? == b'"' {
+            return (self.plain_string()? == "*").then(|| vec![("*".into(), "*".into())]);
+        }
+        let mut out = Vec::new();
+        let mut plain = true;
+        self.object(|r, kind| {
+            let (Key::Plain(kind), Some(values)) = (kind, r.patterns()) else {
+                plain = false;
+                return Some(());
+            };
+            let kind = std::str::from_utf8(kind).ok()?;
+            out.extend(values.into_iter().map(|v| (kind.to_string(), v.into())));
+            Some(())
+        })?;
+        plain.then_some(out)
+    }
+
+    /// `Condition` written plainly: operators of keys of strings or lists of
+    /// them, flattened in order.
+    fn conditions(&mut self) -> Option<Vec<Condition>> {
+        let mut out = Vec::new();
+        let mut plain = true;
+        self.object(|r, operator| {
+            let Key::Plain(operator) = operator else {
+                plain = false;
+                return r.skip_value();
+            };
+            let operator = std::str::from_utf8(operator).ok()?;
+            if r.peek()? != b'{' {
+                plain = false;
+                return r.skip_value();
+            }
+            r.object(|r, key| {
+                let (Key::Plain(key), Some(values)) = (key, r.values()) else {
+                    plain = false;
+                    return Some(());
+                };
+                out.push(Condition {
+                    operator: operator.to_string(),
+                    key: std::str::from_utf8(key).ok()?.to_string(),
+                    values,
+                });
+                Some(())
+            })
+        })?;
+        plain.then_some(out)
+    }
+
+    /// A condition's values written plainly: a string or a list of strings.
+    fn values(&mut self) -> Option<Vec<String>> {
+        let mut raw = SmallVec::<[&str; 8]>::new();
+        self.action_list(&mut raw)?
+            .then(|| raw.iter().map(|v| v.to_string()).collect())
     }
 
     /// `Action`'s value into `out`: true when it is a plain string or a list of
@@ -717,6 +884,13 @@ mod tests {
                 r#"{"Sid":"","Effect":"Allow","NotAction":["ec2:StopInstances"],"Resource":"*"}"#,
                 r#"{"Effect":"Allow","Action":[],"NotResource":"*"}"#,
             ]),
+            // Kept statements, built here: every value written plainly.
+            doc(&[
+                r#"{"Sid":"A","Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x","aws:PrincipalOrgID":["o-1","o-2"]},"Bool":{"aws:SecureTransport":"true"}}}"#,
+                r#"{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/a"],"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole"]}"#,
+                r#"{"Effect":"Allow","Action":"ec2:Stop*","NotResource":["arn:aws:ec2:*:*:instance/i-1"],"Condition":{}}"#,
+                r#"{"Condition":{"StringLike":{"ec2:ResourceTag/Env":"prod*"}},"Resource":"*","Effect":"Allow","NotAction":"s3:*"}"#,
+            ]),
         ];
         for text in &texts {
             assert_eq!(agrees(text), Ok(true), "{text}");
@@ -818,6 +992,81 @@ mod tests {
                 r#"{"Statement":[{"Effect":"Allow","Resource":1,"Action":"s3:*"}]}"#,
                 false,
             ),
+            // Kept statements with values written otherwise than plainly.
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":1},"Action":"sts:AssumeRole"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["a",1]},"Action":"sts:AssumeRole"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"A\u0057S":"x"},"Action":"sts:AssumeRole"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":["x"],"Action":"sts:AssumeRole"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":"x","Action":"sts:AssumeRole"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":3600}}}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Condition":{"Bool":{"aws:SecureTransport":[true,"false"]}}}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Condition":{"Bool":"x"}}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Condition":{"Bool":{"k":{}}}}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Condition":{"Bool":{"k\u0031":"v"}}}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":["a",{}]}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"a\u0062"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Sid":5}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"ec2:*","Principal":"*","Principal":{"AWS":"a"}}]}"#,
+                true,
+            ),
+            // Left out, with what the `Deserialize` path reads before the actions
+            // written otherwise than plainly.
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":1},"Action":"s3:*"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["a",1]},"Action":"s3:*"}]}"#,
+                true,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Resource":["a",{}],"Action":"s3:*"}]}"#,
+                false,
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":["a",{}]}]}"#,
+                true,
+            ),
             // Syntax.
             (
                 r#"{"Statement":[{"Effect":"Allow","Action":"s3:*",}]}"#,
@@ -894,6 +1143,43 @@ mod tests {
         );
         assert_eq!(both(&deep).0, None);
         assert!(both(&deep).1.is_ok());
+    }
+
+    #[test]
+    fn kept_statements_written_plainly_are_built_here() {
+        let _keep = KeepStatementsFor::new(KEPT_FOR);
+        let filter = StatementFilter::current().unwrap();
+        let verdict = |text: &str| {
+            let mut r = Reader {
+                text,
+                b: text.as_bytes(),
+                i: 0,
+                depth: 0,
+            };
+            let v = r.statement(filter);
+            assert_eq!(r.i, text.len(), "{text}");
+            match v {
+                Some(Verdict::Kept(_)) => "kept",
+                Some(Verdict::Dropped) => "dropped",
+                Some(Verdict::Parse) => "parse",
+                None => "invalid",
+            }
+        };
+        assert_eq!(verdict(STOP), "kept");
+        assert_eq!(verdict(TRUST), "kept");
+        assert_eq!(verdict(S3), "dropped");
+        assert_eq!(
+            verdict(r#"{"Effect":"Allow","Principal":{"AWS":["a",1]},"Action":"sts:AssumeRole"}"#),
+            "parse"
+        );
+        assert_eq!(
+            verdict(r#"{"Effect":"Allow","Principal":{"AWS":["a",1]},"Action":"s3:*"}"#),
+            "parse"
+        );
+        assert_eq!(
+            verdict(r#"{"Effect":"Allow","Action":"s3:*","Principal":{"AWS":["a",1]}}"#),
+            "dropped"
+        );
     }
 
     /// A role as `get-account-authorization-details` lists it, with a trust
