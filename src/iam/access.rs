@@ -77,6 +77,39 @@ fn dependent_documents(account: &Account) -> DocumentSet {
         .collect()
 }
 
+/// Users and roles by ARN, for the role-chain pass: built beside the principals
+/// (see [`Analyzer::new`]) rather than by the pass itself, whose sequential steps
+/// are what keeps a core idle.
+struct ArnIndex<'a> {
+    roles: HashMap<&'a str, &'a crate::model::Role>,
+    principals: HashMap<&'a str, (PrincipalType, &'a str, Option<&'a str>)>,
+}
+
+impl<'a> ArnIndex<'a> {
+    fn new(account: &'a Account) -> Self {
+        let iam = &account.iam;
+        ArnIndex {
+            roles: iam.roles.iter().map(|r| (r.arn.as_str(), r)).collect(),
+            principals: iam
+                .users
+                .iter()
+                .map(|u| {
+                    (
+                        u.arn.as_str(),
+                        (PrincipalType::User, u.name.as_str(), u.file.as_deref()),
+                    )
+                })
+                .chain(iam.roles.iter().map(|r| {
+                    (
+                        r.arn.as_str(),
+                        (PrincipalType::Role, r.name.as_str(), r.file.as_deref()),
+                    )
+                }))
+                .collect(),
+        }
+    }
+}
+
 /// A set of document addresses.
 type DocumentSet = std::collections::HashSet<usize, std::hash::BuildHasherDefault<AddressHasher>>;
 
@@ -582,6 +615,8 @@ pub struct Analyzer<'a> {
     principals: Vec<Principal<'a>>,
     /// Addresses of the documents whose verdict depends on the principal.
     dependent: DocumentSet,
+    /// Users and roles by ARN.
+    arns: ArnIndex<'a>,
     /// Cores to judge principals on.
     threads: usize,
 }
@@ -614,11 +649,11 @@ impl<'a> Analyzer<'a> {
         // Which documents depend on the principal is a pass over every statement
         // kept, independent of the indexes and principals built here: on a large
         // account it runs on another core meanwhile (about a third of this
-        // function's time on the benchmark export).
+        // function's time on the benchmark export), and the index by ARN after it.
         let big = account.iam.users.len() + account.iam.roles.len() >= PARALLEL_ABOVE;
         std::thread::scope(|scope| {
-            let dependent =
-                (threads > 1 && big).then(|| scope.spawn(|| dependent_documents(account)));
+            let side = (threads > 1 && big)
+                .then(|| scope.spawn(|| (dependent_documents(account), ArnIndex::new(account))));
             let mut me = Analyzer {
                 account,
                 managed: account
@@ -636,14 +671,18 @@ impl<'a> Analyzer<'a> {
                 scps,
                 principals: Vec::new(),
                 dependent: Default::default(),
+                arns: ArnIndex {
+                    roles: HashMap::new(),
+                    principals: HashMap::new(),
+                },
                 threads,
             };
             me.principals = me.build_principals();
-            me.dependent = match dependent {
+            (me.dependent, me.arns) = match side {
                 Some(handle) => handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => dependent_documents(account),
+                None => (dependent_documents(account), ArnIndex::new(account)),
             };
             me
         })
@@ -978,13 +1017,7 @@ impl<'a> Analyzer<'a> {
     /// roles"; "Policy evaluation logic" for same-account resource-based policies
     /// that name a principal). P's explicit denies always apply.
     fn add_role_chains(&self, out: &mut Vec<Access>, ctx: &RequestContext) {
-        let roles: HashMap<&str, &crate::model::Role> = self
-            .account
-            .iam
-            .roles
-            .iter()
-            .map(|r| (r.arn.as_str(), r))
-            .collect();
+        let (roles, principals) = (&self.arns.roles, &self.arns.principals);
         let mut frontier: Vec<usize> = (0..out.len())
             .filter(|&i| {
                 out.get(i)
@@ -999,24 +1032,6 @@ impl<'a> Analyzer<'a> {
             self.action_grants(ASSUME_ROLE, &format!("arn:aws:iam::{account}:role/*"), ctx);
         let assumer_arns: Vec<&str> = assumers.iter().map(|(arn, _)| *arn).collect();
         let prepared: HashMap<&str, ActionGrants> = assumers.into_iter().collect();
-        let principals: HashMap<&str, (PrincipalType, &str, Option<&str>)> = self
-            .account
-            .iam
-            .users
-            .iter()
-            .map(|u| {
-                (
-                    u.arn.as_str(),
-                    (PrincipalType::User, u.name.as_str(), u.file.as_deref()),
-                )
-            })
-            .chain(self.account.iam.roles.iter().map(|r| {
-                (
-                    r.arn.as_str(),
-                    (PrincipalType::Role, r.name.as_str(), r.file.as_deref()),
-                )
-            }))
-            .collect();
         // Principals already listed: a definite answer is final; a conditional one may
         // still become definite through a role it can assume.
         let mut known: HashMap<String, (usize, &'static str)> = out
