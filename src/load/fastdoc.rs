@@ -371,6 +371,39 @@ impl<'a> Reader<'a> {
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
     }
 
+    /// Opens an object or array (`open`) at the cursor, one level deeper: true
+    /// when it is empty, and then closed too. The caller leaves the level.
+    #[inline]
+    fn open(&mut self, open: u8, close: u8) -> Option<bool> {
+        self.eat(open)?;
+        self.enter()?;
+        self.ws();
+        let empty = self.peek()? == close;
+        if empty {
+            self.i += 1;
+        }
+        Some(empty)
+    }
+
+    /// After a member or an element: false past a comma (and the whitespace after
+    /// it), true past `close`; None at anything else.
+    #[inline]
+    fn next_or_end(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                Some(false)
+            }
+            c if c == close => {
+                self.i += 1;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
     #[inline]
     fn enter(&mut self) -> Option<()> {
         self.depth += 1;
@@ -394,12 +427,7 @@ impl<'a> Reader<'a> {
     /// An object at the cursor: `member` is called with each key, the cursor at
     /// its value, which it must read.
     fn object(&mut self, mut member: impl FnMut(&mut Self, Key<'a>) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        self.enter()?;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-        } else {
+        if !self.open(b'{', b'}')? {
             loop {
                 let (key, escapes) = self.string()?;
                 let key = if escapes {
@@ -411,17 +439,8 @@ impl<'a> Reader<'a> {
                 self.eat(b':')?;
                 self.ws();
                 member(self, key)?;
-                self.ws();
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_end(b'}')? {
+                    break;
                 }
             }
         }
@@ -431,25 +450,11 @@ impl<'a> Reader<'a> {
 
     /// An array at the cursor: `element` is called with the cursor at each element.
     fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        self.enter()?;
-        self.ws();
-        if self.peek()? == b']' {
-            self.i += 1;
-        } else {
+        if !self.open(b'[', b']')? {
             loop {
                 element(self)?;
-                self.ws();
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    b']' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_end(b']')? {
+                    break;
                 }
             }
         }
@@ -502,9 +507,7 @@ impl<'a> Reader<'a> {
     /// Written as one loop rather than through [`Self::object`]: this runs on
     /// every statement of an export.
     fn statement(&mut self, filter: StatementFilter) -> Option<Verdict> {
-        self.eat(b'{')?;
-        self.enter()?;
-        self.ws();
+        let empty = self.open(b'{', b'}')?;
         let mut effect: Option<Effect> = None;
         // Some(negated) once the actions are read.
         let mut negated: Option<bool> = None;
@@ -514,9 +517,7 @@ impl<'a> Reader<'a> {
         let mut principal: Option<(bool, Seen)> = None;
         let mut condition: Option<Seen> = None;
         let mut parse = false;
-        if self.peek()? == b'}' {
-            self.i += 1;
-        } else {
+        if !empty {
             loop {
                 let (key, escapes) = self.string()?;
                 self.ws();
@@ -579,17 +580,8 @@ impl<'a> Reader<'a> {
                     }
                     _ => self.skip_value()?,
                 }
-                self.ws();
-                match self.peek()? {
-                    b',' => {
-                        self.i += 1;
-                        self.ws();
-                    }
-                    b'}' => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return None,
+                if self.next_or_end(b'}')? {
+                    break;
                 }
             }
         }
@@ -740,29 +732,15 @@ impl<'a> Reader<'a> {
                 Some(s.is_some())
             }
             b'[' => {
-                self.i += 1;
-                self.enter()?;
-                self.ws();
                 let mut plain = true;
-                if self.peek()? == b']' {
-                    self.i += 1;
-                } else {
+                if !self.open(b'[', b']')? {
                     loop {
                         match self.maybe_plain_string()? {
                             Some(s) => out.push(s),
                             None => plain = false,
                         }
-                        self.ws();
-                        match self.peek()? {
-                            b',' => {
-                                self.i += 1;
-                                self.ws();
-                            }
-                            b']' => {
-                                self.i += 1;
-                                break;
-                            }
-                            _ => return None,
+                        if self.next_or_end(b']')? {
+                            break;
                         }
                     }
                 }
