@@ -44,6 +44,12 @@
 //!   deeper than [`MAX_DEPTH`]. A statement it declines is parsed by serde_json on
 //!   its own; a document it declines stays in the copy, for serde_json to read in
 //!   place.
+//! - Numbers stand only where documents were: the values of those three keys,
+//!   which the element types read as policy documents or, where they do not
+//!   know the key, skip (an object there was checked here). Nothing is cut out
+//!   of a document this module declines, which serde_json reads in place: a
+//!   condition value keyed `"Document"` would otherwise read as a number where
+//!   its object is refused.
 //! - Anything that fails (a document serde_json would refuse, or the copy) sends
 //!   the element back to serde_json whole ([`listed`](super::listed) does that when
 //!   this returns None), so errors are worded and placed as they always were.
@@ -100,9 +106,26 @@ pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
         if !is_key {
             continue;
         }
-        if let Some((doc, end)) = document(element, start, filter) {
-            cut.push((start..end, doc));
-            from = end;
+        match document(element, start, filter) {
+            Some((doc, end)) => {
+                cut.push((start..end, doc));
+                from = end;
+            }
+            None => {
+                // Declined: serde_json reads it in place, so nothing inside it is
+                // cut out (a condition value keyed "Document" would then read as
+                // a number where its object is refused). Its end is found by
+                // skipping it; an element whose document cannot be skipped is
+                // left to serde_json whole.
+                let mut r = Reader {
+                    text: element,
+                    b: bytes,
+                    i: start,
+                    depth: 0,
+                };
+                r.skip_value()?;
+                from = r.i;
+            }
         }
     }
     if cut.is_empty() {
@@ -1218,6 +1241,15 @@ mod tests {
         let (fast, whole) = element::<InlinePolicy>(&format!(
             r#"{{"PolicyName":"a" "PolicyDocument":{}}}"#,
             doc(&[S3])
+        ));
+        assert_eq!(fast, None);
+        assert!(whole.is_err());
+        // Nothing is cut out of a document the fast read declines (here for the
+        // escape in its Version): a condition keyed "Document", of a kept
+        // statement, whose object value serde_json refuses must not read as a
+        // number.
+        let (fast, whole) = element::<Role>(&role(
+            r#"{"Version":"2012\u002d10-17","Statement":[{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"StringEquals":{"Document":{"Statement":[]}}}}]}"#,
         ));
         assert_eq!(fast, None);
         assert!(whole.is_err());
