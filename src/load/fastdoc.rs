@@ -95,7 +95,7 @@ pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
         let hit = from + hit;
         from = hit + 1;
         let key_end = hit + b"Document\"".len();
-        let Some(start) = document_value(bytes, key_end) else {
+        let Some(start) = document_value(element, key_end) else {
             continue;
         };
         let is_key = DOCUMENT_KEYS.iter().any(|key| {
@@ -117,12 +117,7 @@ pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
                 // a number where its object is refused). Its end is found by
                 // skipping it; an element whose document cannot be skipped is
                 // left to serde_json whole.
-                let mut r = Reader {
-                    text: element,
-                    b: bytes,
-                    i: start,
-                    depth: 0,
-                };
+                let mut r = Reader::at(element, start);
                 r.skip_value()?;
                 from = r.i;
             }
@@ -150,13 +145,8 @@ pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
 
 /// Where the object after a key ending at `key_end` starts (`: {`, with any
 /// whitespace); None when the key is not followed by an object.
-fn document_value(bytes: &[u8], key_end: usize) -> Option<usize> {
-    let mut r = Reader {
-        text: "",
-        b: bytes,
-        i: key_end,
-        depth: 0,
-    };
+fn document_value(element: &str, key_end: usize) -> Option<usize> {
+    let mut r = Reader::at(element, key_end);
     r.ws();
     r.eat(b':')?;
     r.ws();
@@ -196,12 +186,7 @@ pub(crate) fn document(
     start: usize,
     filter: StatementFilter,
 ) -> Option<(PolicyDocument, usize)> {
-    let mut r = Reader {
-        text,
-        b: text.as_bytes(),
-        i: start,
-        depth: 0,
-    };
+    let mut r = Reader::at(text, start);
     let mut version: Option<Option<String>> = None;
     let mut id: Option<Option<String>> = None;
     let mut statements: Option<(Vec<(u32, Statement)>, u32)> = None;
@@ -255,12 +240,23 @@ struct Seen {
 /// nothing but what the caller asks for.
 struct Reader<'a> {
     text: &'a str,
+    /// `text`'s bytes.
     b: &'a [u8],
     i: usize,
     depth: u32,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `text` from byte `i`, at no depth.
+    fn at(text: &'a str, i: usize) -> Self {
+        Reader {
+            text,
+            b: text.as_bytes(),
+            i,
+            depth: 0,
+        }
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -564,7 +560,7 @@ impl<'a> Reader<'a> {
                         _ => parse = true,
                     },
                     b"Action" | b"NotAction" if negated.is_none() => {
-                        if self.action_list(&mut actions)? {
+                        if self.string_list(&mut actions)? {
                             negated = Some(key == b"NotAction");
                         } else {
                             parse = true;
@@ -614,12 +610,7 @@ impl<'a> Reader<'a> {
             return Some(Verdict::Parse);
         };
         let text = self.text;
-        let at = |seen: &Seen| Reader {
-            text,
-            b: text.as_bytes(),
-            i: seen.at.start,
-            depth: 0,
-        };
+        let at = |seen: &Seen| Reader::at(text, seen.at.start);
         if !filter.keeps(&actions, negated) {
             // Left out: what was written before the actions was read there, and
             // must be what it reads without an error.
@@ -682,7 +673,7 @@ impl<'a> Reader<'a> {
     /// strings.
     fn patterns(&mut self) -> Option<Vec<Pattern>> {
         let mut raw = SmallVec::new();
-        self.action_list(&mut raw)?
+        self.string_list(&mut raw)?
             .then(|| raw.iter().map(|p| Pattern::from(*p)).collect())
     }
 
@@ -740,13 +731,14 @@ impl<'a> Reader<'a> {
     /// A condition's values written plainly: a string or a list of strings.
     fn values(&mut self) -> Option<Vec<String>> {
         let mut raw = SmallVec::<[&str; 8]>::new();
-        self.action_list(&mut raw)?
+        self.string_list(&mut raw)?
             .then(|| raw.iter().map(|v| v.to_string()).collect())
     }
 
-    /// `Action`'s value into `out`: true when it is a plain string or a list of
-    /// them, false (skipped) when it is anything else valid.
-    fn action_list(&mut self, out: &mut SmallVec<[&'a str; 8]>) -> Option<bool> {
+    /// A string or a list of strings (`Action`, `Resource`, a condition's values)
+    /// into `out`: true when written plainly, false (skipped) when it is anything
+    /// else valid.
+    fn string_list(&mut self, out: &mut SmallVec<[&'a str; 8]>) -> Option<bool> {
         out.clear();
         match self.peek()? {
             b'"' => {
@@ -1151,12 +1143,7 @@ mod tests {
         let _keep = KeepStatementsFor::new(KEPT_FOR);
         let filter = StatementFilter::current().unwrap();
         let verdict = |text: &str| {
-            let mut r = Reader {
-                text,
-                b: text.as_bytes(),
-                i: 0,
-                depth: 0,
-            };
+            let mut r = Reader::at(text, 0);
             let v = r.statement(filter);
             assert_eq!(r.i, text.len(), "{text}");
             match v {
