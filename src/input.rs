@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 
 use crate::engine::reads::InputReads;
-use crate::iam::access::{Access, Analyzer, Grant, ScpLevel};
+use crate::iam::access::{Access, Analyzer, Grant, PolicyRef, ScpLevel};
 use crate::iam::context::RequestContext;
 use crate::model::{loc_key, Account, Permission, Tag};
 
@@ -187,6 +187,11 @@ pub fn build_value(
     .map_err(unrepresentable)?
     .into_iter()
     .flatten()
+    .zip(&distinct)
+    .map(|(mut value, g)| {
+        add_statement_fields_value(&mut value, g);
+        value
+    })
     .collect();
     let shared = |ids: &[usize]| -> regorus::Value {
         regorus::Value::from(
@@ -212,6 +217,7 @@ pub fn build_value(
                             *slot = shared(ids);
                         }
                     }
+                    fields.insert("location".into(), regorus::Value::from(access_location(a)));
                 }
                 Ok(value)
             })
@@ -324,8 +330,106 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         "unknowns": account.unknowns,
         "cloudtrail_events": account.cloudtrail_events,
     });
+    if let Some(Value::Array(list)) = doc.pointer_mut("/iam/stop_access") {
+        for (value, a) in list.iter_mut().zip(&facts.stop_access) {
+            if let Value::Object(fields) = value {
+                fields.insert("location".into(), access_location(a));
+            }
+            for (key, grants) in [("grants", &a.grants), ("denials", &a.denials)] {
+                if let Some(Value::Array(values)) = value.get_mut(key) {
+                    for (v, g) in values.iter_mut().zip(grants) {
+                        add_statement_fields(v, g);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(list)) = doc.pointer_mut("/iam/stop_statements") {
+        for (v, g) in list.iter_mut().zip(&facts.stop_statements) {
+            add_statement_fields(v, g);
+        }
+    }
     crate::monitoring::extend_input(&mut doc, account);
     doc
+}
+
+// Derived fields of the IAM analysis in the input: `policy.id` and `location` of a
+// statement, `location` of an access. Each is what a helper of
+// `policies/lib/iam.rego` computes from the other fields (`policy_id`, `location`,
+// `access_location`), which the built-in pack called once or more per principal
+// and per statement: on regorus's VM a function call costs thousands of
+// instructions, and these three were a fifth of IAM-001's evaluation on the
+// benchmark export (benches/README.md). The helpers stay, for inputs written by
+// hand; `tests/engine.rs` checks that both agree on every statement and access of
+// the example accounts.
+
+/// `policy_id` of `lib/iam.rego`: the policy's ARN, else its owner's ARN and its
+/// name (`owner#name`), else its file, else its name; an empty text counts as none.
+fn policy_id(p: &PolicyRef) -> String {
+    fn text(s: &Option<String>) -> Option<&str> {
+        s.as_deref().filter(|s| !s.is_empty())
+    }
+    match (text(&p.arn), text(&p.via), text(&p.file)) {
+        (Some(arn), _, _) => arn.to_string(),
+        (None, Some(owner), _) => format!("{owner}#{}", p.name),
+        (None, None, Some(file)) => file.to_string(),
+        (None, None, None) => p.name.clone(),
+    }
+}
+
+/// `location` of `lib/iam.rego`: `{file?, line?, column?}` of a statement, to
+/// union into a finding about it (the file when not empty; the column only with
+/// the line).
+fn statement_location(g: &Grant) -> Value {
+    let mut at = Map::new();
+    if let Some(file) = g.policy.file.as_deref().filter(|f| !f.is_empty()) {
+        at.insert("file".into(), json!(file));
+    }
+    if let Some(line) = g.line {
+        at.insert("line".into(), json!(line));
+        if let Some(column) = g.column {
+            at.insert("column".into(), json!(column));
+        }
+    }
+    Value::Object(at)
+}
+
+/// `access_location` of `lib/iam.rego`: the location of the first granting
+/// statement an input places (has a line), else `{file}` of the principal's file,
+/// else `{}`.
+fn access_location(a: &Access) -> Value {
+    match a.grants.iter().find(|g| g.line.is_some()) {
+        Some(g) => statement_location(g),
+        None => match a.file.as_deref().filter(|f| !f.is_empty()) {
+            Some(file) => json!({ "file": file }),
+            None => json!({}),
+        },
+    }
+}
+
+/// Adds `location` to a statement's input object and `id` to its `policy`.
+fn add_statement_fields(value: &mut Value, g: &Grant) {
+    if let Value::Object(fields) = value {
+        fields.insert("location".into(), statement_location(g));
+        if let Some(Value::Object(policy)) = fields.get_mut("policy") {
+            policy.insert("id".into(), json!(policy_id(&g.policy)));
+        }
+    }
+}
+
+/// [`add_statement_fields`] for a statement already converted to a regorus value.
+fn add_statement_fields_value(value: &mut regorus::Value, g: &Grant) {
+    if let Ok(fields) = value.as_object_mut() {
+        fields.insert(
+            "location".into(),
+            regorus::Value::from(statement_location(g)),
+        );
+        if let Some(policy) = fields.get_mut(&regorus::Value::from("policy")) {
+            if let Ok(policy) = policy.as_object_mut() {
+                policy.insert("id".into(), regorus::Value::from(policy_id(&g.policy)));
+            }
+        }
+    }
 }
 
 fn build_users(account: &Account) -> Vec<Value> {

@@ -676,3 +676,58 @@ fn keyed_multi_value_rules_get_opas_answer_under_check() {
     got.sort();
     assert_eq!(got, ["a has 2", "b has 1"]);
 }
+
+/// The input's derived IAM fields (`policy.id` and `location` of each statement,
+/// `location` of each access) are what lib/iam.rego's helpers compute from the
+/// other fields: the built-in pack reads the fields, hand-written test inputs get
+/// them from the helpers (`iam.derived_access`). A fixture policy reports every
+/// disagreement, on the VM that `check` uses, over inputs with and without lines,
+/// and a `warn` says how much it compared.
+#[test]
+fn derived_input_fields_agree_with_the_library() {
+    let mut compared = (0, 0, 0);
+    for input in [
+        "examples/account",
+        "examples/policy-files",
+        "examples/ci/web-stack.yaml",
+        "examples/ci/plan.json",
+        "tests/fixtures/iac",
+    ] {
+        let r = stopguard(&[
+            "check",
+            input,
+            "--policy",
+            "tests/fixtures/policies/derived-fields",
+            "--format",
+            "json",
+        ]);
+        assert!(r.code <= 1, "{input}: {}", r.stderr);
+        let v = json(&r.stdout);
+        let ours: Vec<&serde_json::Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "TST-900")
+            .collect();
+        let (warns, denies): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+            ours.iter().partition(|f| f["kind"] == "warn");
+        assert!(denies.is_empty(), "{input}: {denies:#?}");
+        assert_eq!(warns.len(), 1, "{input}: {ours:#?}");
+        // "compared N statements (P with a line) and A accesses"
+        let numbers: Vec<usize> = warns[0]["message"]
+            .as_str()
+            .unwrap()
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert_eq!(numbers.len(), 3, "{input}: {}", warns[0]["message"]);
+        compared.0 += numbers[0];
+        compared.1 += numbers[1];
+        compared.2 += numbers[2];
+    }
+    let (statements, placed, accesses) = compared;
+    assert!(
+        statements >= 20 && placed >= 5 && accesses >= 10,
+        "{compared:?}"
+    );
+}

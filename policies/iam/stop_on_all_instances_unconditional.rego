@@ -33,7 +33,7 @@ deny contains finding if {
 	covering := every_instance_resources(grant)
 	count(covering) > 0
 	resource := covering[0]
-	policy := iam.policy_id(grant.policy)
+	policy := grant.policy.id
 	finding := object.union(
 		{
 			"msg": sprintf(
@@ -51,12 +51,20 @@ deny contains finding if {
 				"actions": grant.matched_actions,
 			},
 		},
-		iam.location(grant),
+		grant.location,
 	)
 }
 
 # The statement's Resource entries that cover every instance, sorted.
 every_instance_resources(grant) := sort({resource |
 	some resource in grant.resources
-	iam.covers_every_instance(resource, util.input_account_id)
+	every_instance[resource]
 })
+
+# The Resource entries of the input's statements that cover every instance, each
+# judged once: statements share a handful of patterns ("*" above all), and the
+# judgement matches two probe ARNs.
+every_instance contains resource if {
+	some resource in {r | some g in input.iam.stop_statements; some r in g.resources}
+	iam.covers_every_instance(resource, util.input_account_id)
+}

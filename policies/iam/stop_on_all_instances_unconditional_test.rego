@@ -3,6 +3,7 @@ package stopguard.iam.stop_on_all_instances_unconditional_test
 import rego.v1
 
 import data.stopguard.iam.stop_on_all_instances_unconditional as rule
+import data.stopguard.lib.iam
 
 managed := {"kind": "managed", "name": "StopAll", "arn": "arn:aws:iam::111122223333:policy/StopAll", "file": "iam.json"}
 
@@ -12,7 +13,8 @@ statement(policy, resources, conditions) := {
 	"resources": resources, "not_resource": false, "conditions": conditions, "open_conditions": conditions,
 }
 
-inp(statements) := {"account_id": "111122223333", "iam": {"stop_access": [], "stop_statements": statements}}
+# The input as the engine builds it, with its derived fields (lib/iam.rego).
+inp(statements) := {"account_id": "111122223333", "iam": {"stop_access": [], "stop_statements": [iam.derived_statement(s) | some s in statements]}}
 
 test_star_resource_without_condition_is_reported if {
 	findings := rule.deny with input as inp([statement(managed, ["*"], [])])

@@ -3,6 +3,7 @@ package stopguard.iam.stop_without_mfa_test
 import rego.v1
 
 import data.stopguard.iam.stop_without_mfa as rule
+import data.stopguard.lib.iam
 
 alice := "arn:aws:iam::111122223333:user/alice"
 
@@ -12,7 +13,8 @@ grant := {"policy": {"kind": "inline", "name": "stop", "via": alice}, "statement
 
 user(arn, mfa) := {"arn": arn, "type": "user", "name": "u", "access": "allowed", "grants": [grant], "denials": [], "limits": [], "mfa_required": mfa, "file": "iam.json"}
 
-inp(accesses) := {"iam": {"stop_access": accesses, "stop_statements": []}}
+# The input as the engine builds it, with its derived fields (lib/iam.rego).
+inp(accesses) := {"iam": {"stop_access": [iam.derived_access(a) | some a in accesses], "stop_statements": []}}
 
 test_user_without_mfa_is_reported if {
 	findings := rule.deny with input as inp([user(alice, false)]) with data.params as {"mfa_exempt_principals": []}

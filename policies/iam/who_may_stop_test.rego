@@ -3,6 +3,7 @@ package stopguard.iam.who_may_stop_test
 import rego.v1
 
 import data.stopguard.iam.who_may_stop
+import data.stopguard.lib.iam
 
 alice := "arn:aws:iam::111122223333:user/alice"
 
@@ -22,7 +23,8 @@ access(arn, type, word, grants) := {
 	"denials": [], "limits": [], "file": "iam.json",
 }
 
-inp(accesses) := {"iam": {"stop_access": accesses, "stop_statements": []}}
+# The input as the engine builds it, with its derived fields (lib/iam.rego).
+inp(accesses) := {"iam": {"stop_access": [iam.derived_access(a) | some a in accesses], "stop_statements": []}}
 
 test_allowed_stopper_passes if {
 	count(who_may_stop.deny) == 0 with input as inp([access(ops, "role", "allowed", [grant("Stop", [])])])
@@ -124,4 +126,16 @@ test_chained_principal_is_not_allowed_by_its_role if {
 	])
 		with data.params as params([ops])
 	{f.resource | some f in findings} == {bob}
+}
+
+# The finding points where the access's `location` says: the first granting
+# statement an input places (a policy file, a template), else the principal's file.
+test_finding_points_at_the_first_placed_statement if {
+	placed := object.union(grant("Placed", []), {"policy": {"kind": "file", "name": "stop.json", "file": "stop.json"}, "line": 4, "column": 5})
+	findings := who_may_stop.deny with input as inp([access(alice, "user", "allowed", [grant("Stop", []), placed])])
+		with data.params as params([])
+	some f in findings
+	f.file == "stop.json"
+	f.line == 4
+	f.column == 5
 }

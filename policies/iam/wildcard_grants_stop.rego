@@ -32,7 +32,7 @@ deny contains finding if {
 		grant,
 		sprintf(
 			"%s of policy %s grants ec2:StopInstances through the wildcard action %s",
-			[iam.statement_label(grant), iam.policy_id(grant.policy), concat(", ", wildcards)],
+			[iam.statement_label(grant), grant.policy.id, concat(", ", wildcards)],
 		),
 		{"wildcards": wildcards},
 	)
@@ -45,7 +45,7 @@ deny contains finding if {
 		grant,
 		sprintf(
 			"%s of policy %s grants ec2:StopInstances by omission: NotAction [%s] allows every action it does not list",
-			[iam.statement_label(grant), iam.policy_id(grant.policy), concat(", ", grant.actions)],
+			[iam.statement_label(grant), grant.policy.id, concat(", ", grant.actions)],
 		),
 		{"not_action": grant.actions},
 	)
@@ -60,7 +60,7 @@ wildcard_actions(grant) := sort({pattern |
 statement_finding(grant, msg, extra) := object.union(
 	{
 		"msg": msg,
-		"resource": iam.policy_id(grant.policy),
+		"resource": grant.policy.id,
 		"details": object.union(
 			{
 				"policy": grant.policy.name,
@@ -70,5 +70,5 @@ statement_finding(grant, msg, extra) := object.union(
 			extra,
 		),
 	},
-	iam.location(grant),
+	grant.location,
 )

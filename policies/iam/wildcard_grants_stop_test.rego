@@ -3,6 +3,7 @@ package stopguard.iam.wildcard_grants_stop_test
 import rego.v1
 
 import data.stopguard.iam.wildcard_grants_stop as rule
+import data.stopguard.lib.iam
 
 policy := {"kind": "managed", "name": "Ops", "arn": "arn:aws:iam::111122223333:policy/Ops", "file": "iam.json"}
 
@@ -12,7 +13,8 @@ statement(actions, matched) := {
 	"resources": ["*"], "not_resource": false, "conditions": [], "open_conditions": [],
 }
 
-inp(statements) := {"iam": {"stop_access": [], "stop_statements": statements}}
+# The input as the engine builds it, with its derived fields (lib/iam.rego).
+inp(statements) := {"iam": {"stop_access": [], "stop_statements": [iam.derived_statement(s) | some s in statements]}}
 
 test_exact_action_passes if {
 	count(rule.deny) == 0 with input as inp([statement(["ec2:StopInstances", "ec2:StartInstances"], ["ec2:StopInstances"])])

@@ -82,6 +82,26 @@ access_location(access) := location(placed[0]) if {
 	access.file != ""
 } else := {}
 
+# The engine derives three fields while it builds the input, exactly as the
+# helpers above compute them: a statement's `policy.id` (policy_id) and
+# `location` (location), and an access's `location` (access_location). The
+# built-in policies read those fields, which is much cheaper on regorus's VM than
+# calling the helpers for every principal. A test that writes its input by hand
+# completes it with these two functions.
+
+# A statement with the fields the engine derives.
+derived_statement(grant) := object.union(grant, {
+	"policy": object.union(grant.policy, {"id": policy_id(grant.policy)}),
+	"location": location(grant),
+})
+
+# An access with the fields the engine derives, in its grants and denials too.
+derived_access(access) := object.union(access, {
+	"grants": [derived_statement(g) | some g in access.grants],
+	"denials": [derived_statement(g) | some g in object.get(access, "denials", [])],
+	"location": access_location(access),
+})
+
 # A condition in words: `aws:RequestedRegion StringEquals [eu-west-1]`.
 condition_text(c) := sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.values)])
 

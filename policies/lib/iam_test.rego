@@ -100,3 +100,22 @@ test_covers_every_instance_unknown_account if {
 	not iam.covers_every_instance("arn:aws:ec2:*:4444*:instance/*", null)
 	not iam.covers_every_instance("arn:aws:ec2:eu-*:*:instance/*", null)
 }
+
+test_derived_statement_adds_the_policy_id_and_location if {
+	g := {"policy": {"kind": "inline", "name": "stop", "via": "arn:aws:iam::111122223333:role/ops"}, "statement_index": 0}
+	d := iam.derived_statement(g)
+	d.policy.id == "arn:aws:iam::111122223333:role/ops#stop"
+	d.location == {}
+	d.statement_index == 0
+	placed := iam.derived_statement({"policy": {"kind": "file", "name": "p.json", "file": "p.json"}, "line": 3})
+	placed.policy.id == "p.json"
+	placed.location == {"file": "p.json", "line": 3}
+}
+
+test_derived_access_completes_its_statements_and_location if {
+	g := {"policy": {"kind": "managed", "name": "Stop", "arn": "arn:aws:iam::111122223333:policy/Stop"}, "statement_index": 0}
+	d := iam.derived_access({"arn": "a", "grants": [g], "denials": [g], "file": "iam.json"})
+	d.location == {"file": "iam.json"}
+	d.grants[0].policy.id == "arn:aws:iam::111122223333:policy/Stop"
+	d.denials[0].location == {}
+}
