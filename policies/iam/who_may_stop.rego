@@ -88,10 +88,18 @@ allowed contains access.arn if {
 }
 
 # How far the access goes, and the message's link to what follows: `conditions`
-# and `limits` come from the rule.
+# and `limits` come from the rule. A conditional access depends on the open
+# conditions of its granting statements, the partial Denies and the
+# boundaries/SCPs that narrow it (three named at most).
 how_far(access, conditions, limits) := "unconditionally but" if {
 	access.access == "allowed"
-} else := sprintf("when %s, and", [when_text(depends_on(access, conditions, limits))])
+} else := sprintf("when %s, and", [util.join_limited(depends_on, 3)]) if {
+	denials := sort({sprintf("no Deny in %s applies", [g.policy.name]) |
+		some g in object.get(access, "denials", [])
+	})
+	depends_on := array.concat(array.concat(conditions, denials), limits)
+	count(depends_on) > 0
+} else := "when the request meets the granting statements' conditions, and"
 
 # How the principal gets there, with a trailing space; empty when it holds the
 # permission itself. `via` is [principal, role1, ..., roleN]; roleN holds it.
@@ -101,15 +109,3 @@ how(chain) := sprintf(
 ) if {
 	count(chain) > 1
 } else := ""
-
-# What the access depends on, summarised: the open conditions of the granting
-# statements, the partial Denies and the boundaries/SCPs that narrow it.
-depends_on(access, conditions, limits) := array.concat(array.concat(conditions, denial_texts(access)), limits)
-
-denial_texts(access) := sort({sprintf("no Deny in %s applies", [g.policy.name]) |
-	some g in object.get(access, "denials", [])
-})
-
-when_text(items) := util.join_limited(items, 3) if {
-	count(items) > 0
-} else := "the request meets the granting statements' conditions"
