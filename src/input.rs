@@ -1,8 +1,7 @@
 //! The Rego `input`: the account model plus the IAM analysis, in the documented,
 //! versioned shape that every policy (built-in or custom) reads. See
 //! `docs/input-schema.md`; a change here is a change to that contract.
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{json, Map, Value};
 
 use crate::engine::reads::InputReads;
@@ -161,7 +160,15 @@ pub fn build_value(
     // Each distinct grant is converted once and shared, as regorus values are
     // reference-counted; then the accesses, without their grants, and the rest.
     // Both conversions run on every core, in runs of elements.
-    let mut index: HashMap<&Grant, usize> = HashMap::new();
+    // foldhash, sized for every grant: with SipHash and rehashing as it grew, this
+    // map was 12 million instructions on one core (a grant hashes whole).
+    let total = facts.stop_statements.len()
+        + facts
+            .stop_access
+            .iter()
+            .map(|a| a.grants.len() + a.denials.len())
+            .sum::<usize>();
+    let mut index: HashMap<&Grant, usize> = HashMap::with_capacity(total);
     let mut distinct: Vec<&Grant> = Vec::new();
     let mut id = |g| intern(g, &mut index, &mut distinct);
     let access_ids: Vec<GrantIds> = facts
@@ -179,7 +186,11 @@ pub fn build_value(
     let grant_runs: Vec<&[&Grant]> = distinct.chunks(RUN).collect();
     let grants: Vec<regorus::Value> = crate::par::map(&grant_runs, |run| {
         run.iter()
-            .map(|g| crate::rego_value::to_value(*g))
+            .map(|g| {
+                let mut value = crate::rego_value::to_value(*g)?;
+                add_statement_fields_value(&mut value, g);
+                Ok(value)
+            })
             .collect::<Result<Vec<_>, _>>()
     })
     .into_iter()
@@ -187,11 +198,6 @@ pub fn build_value(
     .map_err(unrepresentable)?
     .into_iter()
     .flatten()
-    .zip(&distinct)
-    .map(|(mut value, g)| {
-        add_statement_fields_value(&mut value, g);
-        value
-    })
     .collect();
     let shared = |ids: &[usize]| -> regorus::Value {
         regorus::Value::from(
