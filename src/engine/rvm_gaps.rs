@@ -12,6 +12,14 @@
 //! The check is textual and errs towards the interpreter (slower, never wrong): a
 //! line that starts, after optional `default`, with a reference followed by one or
 //! more `[...]` and then a rule-head keyword (`contains`, `if`, `:=`, `=`, `{`).
+//!
+//! Two gaps in comprehensions are not detected here (no textual test tells them
+//! apart from correct uses): a comprehension with no iteration whose body fails
+//! (`[s | count(via) > 1; s := ...]`) makes the enclosing rule body fail, where
+//! OPA yields an empty collection; and an undefined value bound in a
+//! comprehension (`[s | s := xs[9]]`) is collected as undefined rather than
+//! skipped. The built-in pack avoids both forms; `tests/engine.rs` compares its
+//! findings on the VM and on the interpreter over the examples.
 
 /// The 1-based line of the first rule head with a bracketed key, if any.
 pub fn first_bracketed_rule_head(text: &str) -> Option<usize> {
