@@ -229,12 +229,7 @@ fn one_alerting_path_without_the_other_cannot_be_confirmed() {
         "json",
     ]);
     let v = json(&r.stdout);
-    let mon: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "MON-001")
-        .collect();
+    let mon = findings_of(&v, "MON-001");
     assert_eq!(mon.len(), 1, "{}", r.stdout);
     let msg = mon[0]["message"].as_str().unwrap();
     assert!(msg.contains("could not be confirmed"), "{msg}");

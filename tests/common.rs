@@ -58,6 +58,16 @@ pub fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
 }
 
+/// The findings of one rule in a JSON report.
+pub fn findings_of<'v>(report: &'v serde_json::Value, rule: &str) -> Vec<&'v serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
 /// Removes every `file` key, so inputs read from different files compare equal.
 pub fn strip_files(v: &mut serde_json::Value) {
     match v {

@@ -526,12 +526,7 @@ fn scaffolded_policy_passes_its_own_test_and_runs() {
         "json",
     ]);
     let v = json(&c.stdout);
-    let custom = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "CUSTOM-001")
-        .count();
+    let custom = findings_of(&v, "CUSTOM-001").len();
     assert_eq!(
         custom, 1,
         "mallory is the one user who may stop: {}",
@@ -703,12 +698,7 @@ fn derived_input_fields_agree_with_the_library() {
         ]);
         assert!(r.code <= 1, "{input}: {}", r.stderr);
         let v = json(&r.stdout);
-        let ours: Vec<&serde_json::Value> = v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["rule"] == "TST-900")
-            .collect();
+        let ours = findings_of(&v, "TST-900");
         let (warns, denies): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
             ours.iter().partition(|f| f["kind"] == "warn");
         assert!(denies.is_empty(), "{input}: {denies:#?}");

@@ -10,13 +10,7 @@ use std::path::Path;
 const LOGS: &str = "examples/cloudtrail-logs";
 
 fn findings(v: &serde_json::Value, rule: &str) -> Vec<serde_json::Value> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .cloned()
-        .collect()
+    findings_of(v, rule).into_iter().cloned().collect()
 }
 
 fn stop_record(id: &str, time: &str, who: &str, instance: &str) -> String {
