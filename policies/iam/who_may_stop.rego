@@ -49,6 +49,8 @@ import data.stopguard.lib.util
 deny contains finding if {
 	some access in input.iam.stop_access
 	not allowed[access.arn]
+	# Each open condition in words, as iam.condition_text writes it (inline: a
+	# call per condition).
 	conditions := sort({sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.values)]) |
 		some g in access.grants
 		some c in object.get(g, "open_conditions", [])
