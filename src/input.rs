@@ -5,7 +5,7 @@ use foldhash::{HashMap, HashMapExt};
 use serde_json::{json, Map, Value};
 
 use crate::engine::reads::InputReads;
-use crate::iam::access::{Access, Analyzer, Grant, PolicyRef, ScpLevel};
+use crate::iam::access::{Access, Analyzer, Grant, ScpLevel};
 use crate::iam::context::RequestContext;
 use crate::model::{loc_key, Account, Permission, Tag};
 
@@ -369,20 +369,6 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
 // hand; `tests/engine.rs` checks that both agree on every statement and access of
 // the example accounts.
 
-/// `policy_id` of `lib/iam.rego`: the policy's ARN, else its owner's ARN and its
-/// name (`owner#name`), else its file, else its name; an empty text counts as none.
-fn policy_id(p: &PolicyRef) -> String {
-    fn text(s: &Option<String>) -> Option<&str> {
-        s.as_deref().filter(|s| !s.is_empty())
-    }
-    match (text(&p.arn), text(&p.via), text(&p.file)) {
-        (Some(arn), _, _) => arn.to_string(),
-        (None, Some(owner), _) => format!("{owner}#{}", p.name),
-        (None, None, Some(file)) => file.to_string(),
-        (None, None, None) => p.name.clone(),
-    }
-}
-
 /// `location` of `lib/iam.rego`: `{file?, line?, column?}` of a statement, to
 /// union into a finding about it (the file when not empty; the column only with
 /// the line).
@@ -418,7 +404,7 @@ fn add_statement_fields(value: &mut Value, g: &Grant) {
     if let Value::Object(fields) = value {
         fields.insert("location".into(), statement_location(g));
         if let Some(Value::Object(policy)) = fields.get_mut("policy") {
-            policy.insert("id".into(), json!(policy_id(&g.policy)));
+            policy.insert("id".into(), json!(g.policy.id()));
         }
     }
 }
@@ -432,7 +418,7 @@ fn add_statement_fields_value(value: &mut regorus::Value, g: &Grant) {
         );
         if let Some(policy) = fields.get_mut(&regorus::Value::from("policy")) {
             if let Ok(policy) = policy.as_object_mut() {
-                policy.insert("id".into(), regorus::Value::from(policy_id(&g.policy)));
+                policy.insert("id".into(), regorus::Value::from(g.policy.id()));
             }
         }
     }

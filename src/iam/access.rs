@@ -394,12 +394,18 @@ pub struct PolicyRef {
 }
 
 impl PolicyRef {
-    /// A stable identifier of the policy: its ARN, or owner ARN plus inline name.
+    /// A stable identifier of the policy: its ARN, else its owner's ARN and its
+    /// name (`owner#name`), else its file, else its name; an empty text counts as
+    /// none. The same as `policy_id` of `policies/lib/iam.rego`, and the input's
+    /// `policy.id`.
     pub fn id(&self) -> String {
-        match (&self.arn, &self.via, &self.file) {
-            (Some(arn), _, _) => arn.clone(),
+        fn text(s: &Option<String>) -> Option<&str> {
+            s.as_deref().filter(|s| !s.is_empty())
+        }
+        match (text(&self.arn), text(&self.via), text(&self.file)) {
+            (Some(arn), _, _) => arn.to_string(),
             (None, Some(owner), _) => format!("{owner}#{}", self.name),
-            (None, None, Some(file)) => file.clone(),
+            (None, None, Some(file)) => file.to_string(),
             (None, None, None) => self.name.clone(),
         }
     }
