@@ -1,11 +1,18 @@
 //! Running independent work on every core.
 
+/// How many threads can run at once here ([`std::thread::available_parallelism`],
+/// 1 when it cannot tell), asked once: on Linux each ask reads the process's
+/// cgroup files (three opens and reads), and a check asks in every parallel step.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
 /// `f` over `items` on every core, results in the items' order. Workers take the
 /// next item as they finish one, so uneven items still keep every core busy. A
 /// panic in `f` reaches the caller, as it would without threads.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    map_with(items, cores, || (), |(), item| f(item))
+    map_with(items, cores(), || (), |(), item| f(item))
 }
 
 /// [`map`] on at most `threads` threads, each worker with state of its own made
@@ -32,12 +39,14 @@ pub fn map_with<T: Sync, R: Send, S>(
         }
         out
     };
+    // The calling thread is one of the workers: it would only wait otherwise.
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for w in workers {
+            done.extend(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
@@ -58,8 +67,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
 ) -> Result<(), E> {
     use std::collections::VecDeque;
     use std::sync::{Condvar, Mutex};
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(items.len());
+    let threads = cores().min(items.len());
     if threads <= 1 {
         return items.iter().try_for_each(|item| take(make(item)));
     }

@@ -751,9 +751,7 @@ impl PolicyEngine {
                 let cores = if file.is_some() {
                     1
                 } else {
-                    self.threads.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(1, usize::from)
-                    })
+                    self.threads.unwrap_or_else(|| crate::par::cores())
                 };
                 let units = if cores > 1 {
                     let order = self.largest_first(entries, &input);

@@ -651,7 +651,7 @@ impl Principal<'_> {
 
 impl<'a> Analyzer<'a> {
     pub fn new(account: &'a Account, scps: &'a [ScpLevel]) -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let threads = crate::par::cores();
         // Which documents depend on the principal is a pass over every statement
         // kept, independent of the indexes and principals built here: on a large
         // account it runs on another core meanwhile (about a third of this

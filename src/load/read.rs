@@ -33,7 +33,8 @@ impl Text {
     /// Tells the OS that the bytes in `range` have been read and are not needed
     /// again soon: for a mapped file, the whole pages inside the range leave this
     /// process's memory (they stay in the page cache and are mapped again if read).
-    /// A 26 MB export is then never resident whole beside the model built from it.
+    /// A 26 MB export is then not resident beside the model built from it while
+    /// the IAM analysis and the evaluation grow it further.
     pub fn done_with(&self, range: std::ops::Range<usize>) {
         let Text::Mapped(m) = self else { return };
         const PAGE: usize = 4096;
@@ -306,7 +307,7 @@ fn check_bytes(bytes: &[u8], name: &str) -> Result<()> {
 /// an empty input, a NUL byte anywhere, then the first invalid UTF-8.
 fn check_mapped(bytes: &[u8], name: &str) -> Result<()> {
     const SPLIT_ABOVE: usize = 4 << 20;
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = crate::par::cores();
     if bytes.len() < SPLIT_ABOVE || cores < 2 {
         check_bytes(bytes, name)?;
         return std::str::from_utf8(bytes)
