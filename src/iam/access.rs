@@ -138,6 +138,10 @@ const PARALLEL_ABOVE: usize = 2000;
 /// large enough that taking the next run costs nothing.
 const JUDGE_RUN: usize = 256;
 
+/// Role-chain targets are read on one core below this many: starting a thread
+/// costs more than reading a few trust policies.
+const PARALLEL_TARGETS: usize = 64;
+
 /// Longest role-assumption chain followed.
 pub const MAX_CHAIN: usize = 4;
 
@@ -1046,19 +1050,34 @@ impl<'a> Analyzer<'a> {
             .map(|(i, a)| (a.arn.clone(), (i, a.access)))
             .collect();
         for _hop in 0..MAX_CHAIN {
-            let mut targets: Vec<(Access, &crate::model::Role, TrustInfo, Tri)> = frontier
-                .iter()
-                .filter_map(|&i| {
-                    let target = out.get(i)?.clone();
-                    let role = *roles.get(target.arn.as_str())?;
-                    let info = TrustInfo::new(role.trust_policy.as_ref()?, account, ctx);
-                    let t = if target.access == "allowed" {
-                        Tri::True
-                    } else {
-                        Tri::Unknown
-                    };
-                    Some((target, role, info, t))
-                })
+            // Each target is a copy of its access as the hop starts (the hop may
+            // upgrade it), with its trust policy read: on every core when there are
+            // many (333 roles in the benchmark export's first hop).
+            let threads = if frontier.len() >= PARALLEL_TARGETS {
+                self.threads
+            } else {
+                1
+            };
+            let outs: &[Access] = out;
+            let mut targets: Vec<(Access, &crate::model::Role, TrustInfo, Tri)> =
+                crate::par::map_with(
+                    &frontier,
+                    threads,
+                    || (),
+                    |(), &i| {
+                        let target = outs.get(i)?.clone();
+                        let role = *roles.get(target.arn.as_str())?;
+                        let info = TrustInfo::new(role.trust_policy.as_ref()?, account, ctx);
+                        let t = if target.access == "allowed" {
+                            Tri::True
+                        } else {
+                            Tri::Unknown
+                        };
+                        Some((target, role, info, t))
+                    },
+                )
+                .into_iter()
+                .flatten()
                 .collect();
             // Definite targets first, so most candidates stop at their first edge.
             targets
