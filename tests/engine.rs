@@ -769,3 +769,80 @@ fn the_pack_finds_the_same_on_the_vm_and_the_interpreter() {
         );
     }
 }
+
+/// `STOPGUARD_TIMINGS=1` breaks a check down by phase on stderr, each phase with
+/// its wall and CPU time, resident and peak memory, and page faults; the report
+/// on stdout is the same as without it, and without it nothing is printed.
+#[test]
+fn timings_break_a_check_down_by_phase_on_stderr_only() {
+    let run = |timings: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_stopguard"));
+        cmd.args(["check", "examples/account", "--format", "json"])
+            .current_dir(root())
+            .env_remove("STOPGUARD_TIMINGS");
+        if timings {
+            cmd.env("STOPGUARD_TIMINGS", "1");
+        }
+        let out = cmd.output().expect("run stopguard");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(true);
+    let (plain_code, plain_stdout, plain_stderr) = run(false);
+    assert_eq!(code, plain_code);
+    assert_eq!(stdout, plain_stdout, "the timings stay off stdout");
+    assert!(!plain_stderr.contains("timing:"), "{plain_stderr}");
+    let phases: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("timing: "))
+        .collect();
+    let names: Vec<&str> = phases
+        .iter()
+        .map(|p| p.split("  ").next().unwrap_or_default().trim())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "load policies and inputs",
+            "iam analysis",
+            "build input",
+            "evaluate",
+            "report"
+        ],
+        "{stderr}"
+    );
+    for phase in &phases {
+        let words: Vec<&str> = phase.split_whitespace().collect();
+        for (label, unit) in [
+            ("cpu", "ms"),
+            ("rss", "MiB"),
+            ("peak", "MiB"),
+            ("faults", ""),
+        ] {
+            let at = words
+                .iter()
+                .position(|w| *w == label)
+                .unwrap_or_else(|| panic!("no {label} in {phase:?}"));
+            let value = words.get(at + 1).copied().unwrap_or_default();
+            assert!(
+                value.parse::<f64>().is_ok(),
+                "{label} is not a number in {phase:?}"
+            );
+            if !unit.is_empty() {
+                assert_eq!(words.get(at + 2).copied(), Some(unit), "{phase:?}");
+            }
+        }
+    }
+    // The load touches fresh memory: its page faults are counted (where the
+    // process can count them).
+    let load_faults: u64 = phases[0]
+        .split_whitespace()
+        .skip_while(|w| *w != "faults")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(!cfg!(unix) || load_faults > 0, "{}", phases[0]);
+}

@@ -751,7 +751,7 @@ impl PolicyEngine {
                 let cores = if file.is_some() {
                     1
                 } else {
-                    self.threads.unwrap_or_else(|| crate::par::cores())
+                    self.threads.unwrap_or_else(crate::par::cores)
                 };
                 let units = if cores > 1 {
                     let order = self.largest_first(entries, &input);
