@@ -51,7 +51,7 @@ pub fn analyse(account: &Account, scps: &[ScpLevel], reads: &InputReads) -> IamF
     let analyzer = Analyzer::new(account, scps);
     // The two parts are independent, and `who_can` spends much of its time in a
     // sequential pass (role chains): the statements are listed beside it.
-    let (stop_access, stop_statements) = std::thread::scope(|scope| {
+    let (stop_access, stop_statements) = crate::par::scope(|scope| {
         let listed = statements.then(|| scope.spawn(|| analyzer.statements_granting(STOP_ACTION)));
         let stop_access = if access {
             analyzer.who_can(

@@ -66,7 +66,7 @@ pub fn run(input_args: &InputArgs, policy_args: &PolicyArgs, opts: &Options) -> 
     // once the policy is fixed, and the policy error is the user's own doing.
     let sources = super::policy_sources(policy_args)?;
     let per_file = crate::engine::sources_have_per_file_policies(&sources, &policy_args.namespace);
-    let (engine, inputs) = std::thread::scope(|scope| {
+    let (engine, inputs) = crate::par::scope(|scope| {
         let engine = scope.spawn(|| super::load_engine_from(policy_args, sources));
         // The input carries only the analysis of IAM statements, never the statements.
         let inputs =

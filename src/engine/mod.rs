@@ -819,7 +819,7 @@ impl PolicyEngine {
                     }
                 };
                 let mut done: Vec<(usize, Collected)> = if threads > 1 {
-                    std::thread::scope(|scope| {
+                    crate::par::scope(|scope| {
                         // This thread is one of the workers: it reuses the memory the
                         // input's construction freed here.
                         let workers: Vec<_> =

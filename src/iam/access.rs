@@ -661,7 +661,7 @@ impl<'a> Analyzer<'a> {
         // account it runs on another core meanwhile (about a third of this
         // function's time on the benchmark export), and the index by ARN after it.
         let big = account.iam.users.len() + account.iam.roles.len() >= PARALLEL_ABOVE;
-        std::thread::scope(|scope| {
+        crate::par::scope(|scope| {
             let side = (threads > 1 && big)
                 .then(|| scope.spawn(|| (dependent_documents(account), ArnIndex::new(account))));
             let mut me = Analyzer {

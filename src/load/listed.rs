@@ -212,7 +212,7 @@ pub(super) fn parse_json<D>(
         let incoming = Mutex::new(incoming);
         // The statement filter is per thread: the parsers carry the reader's.
         let keep = KeepStatementsFor::current();
-        let doc = std::thread::scope(|scope| {
+        let doc = crate::par::scope(|scope| {
             let parsers: Vec<_> = (1..threads)
                 .map(|_| scope.spawn(|| parse_batches(&incoming, raw, &results, keep)))
                 .collect();

@@ -325,7 +325,7 @@ fn check_mapped(bytes: &[u8], name: &str) -> Result<()> {
         .unwrap_or(bytes.len());
     let (first, second) = bytes.split_at(mid);
     let check = |half: &[u8]| (has_nul(half), std::str::from_utf8(half).err());
-    let ((nul_first, bad_first), (nul_second, bad_second)) = std::thread::scope(|scope| {
+    let ((nul_first, bad_first), (nul_second, bad_second)) = crate::par::scope(|scope| {
         let other = scope.spawn(|| check(second));
         let mine = check(first);
         let theirs = other
