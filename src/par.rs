@@ -8,7 +8,7 @@
 //! busy vCPU rather than wake the idle one, so a worker started while its parent
 //! went on working began 0.9 ms later at the median and 4.9 ms later at the 90th
 //! percentile, against 0.1 ms when moved to the other vCPU at once. A check of the
-//! benchmark export starts 15 such workers, most of its steps a few milliseconds
+//! benchmark export started 15 such workers, most of its steps a few milliseconds
 //! long. A worker that is waited for but has not started is taken back and run
 //! by the waiting thread, so a step never waits on a busy pool (nor on itself,
 //! when a worker's job starts a step of its own).
