@@ -21,9 +21,16 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
+/// A mutex's guard, whether or not a panicking thread held it: every value
+/// guarded here stays whole (a job's panic is caught before it reaches one).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 mod pool {
+    use super::lock;
     use std::collections::VecDeque;
-    use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+    use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
     /// A job whose borrows the [`super::Scope`] that queued it outlives.
     pub(super) type Task = Box<dyn FnOnce() + Send + 'static>;
@@ -39,10 +46,6 @@ mod pool {
     pub(super) struct Slot {
         state: Mutex<State>,
         finished: Condvar,
-    }
-
-    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-        m.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     impl Slot {
@@ -130,12 +133,12 @@ mod pool {
         .as_ref()
     }
 
-    /// Queues `slot` for a worker; false when there is no pool.
-    pub(super) fn submit(slot: &Arc<Slot>) -> bool {
-        let Some(pool) = pool() else { return false };
+    /// Queues `slot` for a worker; without a pool (one core) it waits to be
+    /// completed by the thread that joins it.
+    pub(super) fn submit(slot: &Arc<Slot>) {
+        let Some(pool) = pool() else { return };
         lock(&pool.queue).push_back(Arc::clone(slot));
         pool.ready.notify_one();
-        true
     }
 
     fn work() {
@@ -217,11 +220,7 @@ impl<T> Handle<'_, T> {
     /// Waits for the job (running it here if no worker has started it).
     pub fn join(self) -> std::thread::Result<T> {
         self.slot.complete();
-        let taken = self
-            .result
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let taken = lock(&self.result).take();
         taken.unwrap_or_else(|| Err(Box::new("a pool job finished without a result")))
     }
 }
@@ -237,8 +236,7 @@ impl<'env> Scope<'env> {
         let out = std::sync::Arc::clone(&result);
         let task: Box<dyn FnOnce() + Send + 'env> = Box::new(move || {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-            *out.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(r);
+            *lock(&out) = Some(r);
         });
         // SAFETY: the task only borrows what outlives 'env, and it is finished
         // before `scope` returns or unwinds (`Finish` below waits for every
@@ -247,10 +245,7 @@ impl<'env> Scope<'env> {
         let task: pool::Task = unsafe { std::mem::transmute(task) };
         let slot = pool::Slot::new(task);
         pool::submit(&slot);
-        self.slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(std::sync::Arc::clone(&slot));
+        lock(&self.slots).push(std::sync::Arc::clone(&slot));
         Handle {
             slot,
             result,
@@ -265,13 +260,7 @@ pub fn scope<'env, R>(f: impl for<'scope> FnOnce(&'scope Scope<'env>) -> R) -> R
     struct Finish<'s, 'env>(&'s Scope<'env>);
     impl Drop for Finish<'_, '_> {
         fn drop(&mut self) {
-            let slots = std::mem::take(
-                &mut *self
-                    .0
-                    .slots
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner),
-            );
+            let slots = std::mem::take(&mut *lock(&self.0.slots));
             for slot in slots {
                 slot.complete();
             }
@@ -367,11 +356,6 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
     });
     // One condition for both directions: a result made, a slot freed.
     let changed = Condvar::new();
-    let lock = || {
-        state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
     /// Stops the work when a worker unwinds, so that the taking thread, waiting
     /// for the result the worker will never make, wakes up and joins it.
     struct StopOnPanic<'s, R> {
@@ -381,10 +365,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
     impl<R> Drop for StopOnPanic<'_, R> {
         fn drop(&mut self) {
             if std::thread::panicking() {
-                self.state
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .stop = true;
+                lock(self.state).stop = true;
                 self.changed.notify_all();
             }
         }
@@ -395,7 +376,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
             changed: &changed,
         };
         let i = {
-            let mut s = lock();
+            let mut s = lock(&state);
             while !s.stop && s.claimed < items.len() && s.claimed >= s.taken + ahead {
                 s = changed
                     .wait(s)
@@ -410,7 +391,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
         };
         let Some(item) = items.get(i) else { return };
         let made = make(item);
-        let mut s = lock();
+        let mut s = lock(&state);
         let slot = i - s.taken;
         if let Some(place) = s.waiting.get_mut(slot) {
             *place = Some(made);
@@ -423,7 +404,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
         let mut outcome = Ok(());
         for _ in 0..items.len() {
             let made = {
-                let mut s = lock();
+                let mut s = lock(&state);
                 loop {
                     if let Some(Some(_)) = s.waiting.front() {
                         break;
@@ -451,7 +432,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
             }
         }
         if outcome.is_err() {
-            lock().stop = true;
+            lock(&state).stop = true;
             changed.notify_all();
         }
         for w in workers {
