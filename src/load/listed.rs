@@ -136,7 +136,7 @@ struct Scanned {
 /// Scans `text` for the four lists, sending their elements out in batches as they
 /// are found; None when the text is not an object holding them plainly (see
 /// [`scan::split_lists`]).
-fn scan_and_send(text: &str, batches: Sender<Batch>) -> Option<Scanned> {
+fn scan_and_send(text: &[u8], batches: Sender<Batch>) -> Option<Scanned> {
     let mut pending: Vec<Range<usize>> = Vec::new();
     let mut pending_list = (0, Kind::Users);
     let mut pending_bytes = 0;
@@ -160,7 +160,7 @@ fn scan_and_send(text: &str, batches: Sender<Batch>) -> Option<Scanned> {
         }
         next_seq += 1;
     };
-    let split = scan::split_lists(text.as_bytes(), &LISTS, |list, kind, range| {
+    let split = scan::split_lists(text, &LISTS, |list, kind, range| {
         if list != pending_list.0 && !pending.is_empty() {
             send(pending_list, std::mem::take(&mut pending));
             pending_bytes = 0;
@@ -181,12 +181,15 @@ fn scan_and_send(text: &str, batches: Sender<Batch>) -> Option<Scanned> {
     let mut rest = String::with_capacity(text.len().saturating_sub(cut));
     let mut from = 0;
     let mut lists = Vec::with_capacity(split.lists.len());
+    // The text outside the lists, validated here as the parsers validate the
+    // elements (each piece ends next to a bracket, so where a character starts).
+    let piece = |range| std::str::from_utf8(text.get(range)?).ok();
     for (n, (kind, interior)) in split.lists.into_iter().enumerate() {
-        rest.push_str(text.get(from..interior.start)?);
+        rest.push_str(piece(from..interior.start)?);
         from = interior.end;
         lists.push((kind, seqs.get(n).cloned().unwrap_or(0..0)));
     }
-    rest.push_str(text.get(from..)?);
+    rest.push_str(piece(from..text.len())?);
     Some(Scanned { rest, lists })
 }
 
@@ -204,7 +207,11 @@ pub(super) fn parse_json<D>(
     parse: impl Fn(&str) -> Result<D>,
     attach: impl Fn(&mut D, Kind, Range<usize>) -> bool,
 ) -> Result<(D, Results)> {
-    let text = raw.text.as_str();
+    // Bytes not yet checked to be text (a mapped file's): every byte this path
+    // turns into `str` it validates itself, on every core, and the pieces it
+    // validates are the whole text (see `scan_and_send` and `parse_batch`).
+    // Anything else reads the text, which checks it all first.
+    let text = raw.text.bytes();
     let threads = crate::par::cores();
     if threads >= 2 && text.len() >= PARALLEL_ABOVE {
         let results = Results::default();
@@ -242,7 +249,7 @@ pub(super) fn parse_json<D>(
             return Ok((doc, results));
         }
     }
-    Ok((parse(text)?, Results::default()))
+    Ok((parse(raw.text.as_str())?, Results::default()))
 }
 
 /// Parses batches until the channel is closed and empty.
@@ -269,12 +276,16 @@ fn parse_batches(
 }
 
 fn parse_batch<T: Item>(batch: &Batch, raw: &RawInput, results: &Results) {
-    let text = raw.text.as_str();
+    let text = raw.text.bytes();
     let parsed: Parsed<T> = batch
         .ranges
         .iter()
         .map(|r| {
-            let element = text.get(r.clone()).unwrap_or_default();
+            // The element's bytes, validated here (see `parse_json`). An element
+            // that is not UTF-8 fails; the caller then checks the whole text, and
+            // that error is the one reported.
+            let element = std::str::from_utf8(text.get(r.clone()).unwrap_or_default())
+                .map_err(|e| (r.start, serde::de::Error::custom(e)))?;
             // Policy documents read by the fast path when it can; the element
             // whole, by serde_json, when it cannot (and for its error).
             super::fastdoc::parse_element::<T>(element)
@@ -427,6 +438,47 @@ mod tests {
         let (users, roles, marker) = names(doc);
         assert_eq!(users.len(), 20_000);
         assert_eq!((users, roles, marker), names(whole));
+    }
+
+    /// A large file, mapped, is read by the split path without the pass over the
+    /// whole file that checks its text: each piece is validated as it is parsed.
+    /// A byte that is not UTF-8, in an element or outside the lists, fails the
+    /// read, and the whole-file check then has the error `load` reports.
+    #[test]
+    fn a_mapped_export_is_validated_piece_by_piece() {
+        let text = export(40_000);
+        assert!(text.len() > 4 << 20, "too small to be mapped");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        let mapped = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            let raw = crate::load::read::read_deferred(&path, &Default::default()).unwrap();
+            assert!(matches!(raw.text, Text::Mapped(_)), "not mapped");
+            raw
+        };
+        let raw = mapped(text.as_bytes());
+        let (doc, sent) = read(&raw).unwrap();
+        if crate::par::cores() >= 2 {
+            assert!(sent, "the users list was parsed in place");
+            assert!(!raw.text.was_checked(), "the whole file was checked");
+        }
+        raw.text.check(&raw.name, false).unwrap();
+        let whole: Doc = serde_json::from_str(&text).unwrap();
+        assert_eq!(names(doc), names(whole));
+
+        for needle in ["u-12345\"", "m{["] {
+            let at = text.find(needle).unwrap() + 1;
+            let mut bytes = text.clone().into_bytes();
+            bytes[at] = 0xe9;
+            let raw = mapped(&bytes);
+            assert!(read(&raw).is_err(), "{needle}: read");
+            let e = raw.text.check(&raw.name, true).unwrap_err();
+            assert!(
+                e.to_string()
+                    .contains(&format!("invalid UTF-8 at byte {at}")),
+                "{needle}: {e}"
+            );
+        }
     }
 
     /// An export of roles with policy documents, as the AWS CLI indents it; the

@@ -225,19 +225,27 @@ pub fn load_paths_opts(
     // file order, so the result is the same as one file after another.
     for batch in others.chunks(PARSE_BATCH) {
         let prepared = crate::par::map(batch, |path| {
-            let raw = read::read(path, limits)?;
-            let generic = if raw_documents {
-                Some(parse_generic(&raw)?)
-            } else {
-                None
-            };
-            let doc = {
-                let _keep = options
-                    .statements_for
-                    .map(crate::iam::policy::KeepStatementsFor::new);
-                parse_any(&raw)?
-            };
-            let tree = needs_tree(&doc).then(|| located::parse(&raw.text));
+            let raw = read::read_deferred(path, limits)?;
+            let parsed = (|| {
+                let generic = if raw_documents {
+                    Some(parse_generic(&raw)?)
+                } else {
+                    None
+                };
+                let doc = {
+                    let _keep = options
+                        .statements_for
+                        .map(crate::iam::policy::KeepStatementsFor::new);
+                    parse_any(&raw)?
+                };
+                let tree = needs_tree(&doc).then(|| located::parse(&raw.text));
+                Ok((generic, doc, tree))
+            })();
+            // A large file's check that it is text (not empty, not binary, UTF-8)
+            // waits until it is read (see `read::Mapped`); its error comes first,
+            // as when the file is checked before it is parsed.
+            raw.text.check(&raw.name, parsed.is_err())?;
+            let (generic, doc, tree) = parsed?;
             Ok((raw, generic, doc, tree))
         });
         for item in prepared {

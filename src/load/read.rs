@@ -21,35 +21,80 @@ pub enum Text {
 }
 
 impl Text {
+    /// The text. A mapped file is checked on the first call (see [`Mapped`]);
+    /// when the check fails, this is the longest valid UTF-8 prefix, and
+    /// [`Text::check`] reports the failure.
     pub fn as_str(&self) -> &str {
         match self {
             Text::Owned(s) => s,
             Text::Mapped(m) => m.as_str(),
         }
     }
-}
 
-impl Text {
+    /// The bytes, as read: a mapped file's may not have been checked to be text
+    /// yet. A reader that turns them into `str` validates them itself.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Owned(s) => s.as_bytes(),
+            Text::Mapped(m) => &m.map,
+        }
+    }
+
+    /// Whether the input is text (not empty, not binary, UTF-8), with the error
+    /// reading it whole would have given. A text read into memory was checked as
+    /// it was read. A mapped file is checked now when `now` is set or when its
+    /// text was asked for; else (its bytes were only read through
+    /// [`Text::bytes`], by a reader that validated every byte it turned into
+    /// `str`) it is taken as text: a reader that read it all without error saw
+    /// no NUL byte (JSON has none outside an escape) and no invalid UTF-8.
+    pub fn check(&self, name: &str, now: bool) -> Result<()> {
+        let Text::Mapped(m) = self else { return Ok(()) };
+        let checked = if now {
+            Some(m.checked())
+        } else {
+            m.check.get().copied()
+        };
+        checked.map_or(Ok(()), |c| c.result(name))
+    }
+
+    /// Whether a mapped file's whole-file check has run.
+    #[cfg(test)]
+    pub(crate) fn was_checked(&self) -> bool {
+        matches!(self, Text::Mapped(m) if m.check.get().is_some())
+    }
+
     /// Tells the OS that the bytes in `range` have been read and are not needed
     /// again soon: for a mapped file, the whole pages inside the range leave this
     /// process's memory (they stay in the page cache and are mapped again if read).
     /// A 26 MB export is then not resident beside the model built from it while
-    /// the IAM analysis and the evaluation grow it further.
+    /// the IAM analysis and the evaluation grow it further. It is done on another
+    /// core, without waiting ([`crate::par::detach`]): on the benchmark export it
+    /// takes 1.4 ms, when the reading thread has the rest of the load to do and
+    /// the other core nothing.
     pub fn done_with(&self, range: std::ops::Range<usize>) {
         let Text::Mapped(m) = self else { return };
         const PAGE: usize = 4096;
         let start = range.start.div_ceil(PAGE) * PAGE;
         let end = (range.end.min(m.map.len()) / PAGE) * PAGE;
         if end > start {
-            // SAFETY: MADV_DONTNEED on a shared, read-only mapping of a file only
-            // drops this process's page-table entries; the next read of those bytes
-            // maps the file's pages again, with the same contents (the caveat of
-            // `Mapped::as_str`, the file changing meanwhile, applies as before).
-            // Nothing is written through this mapping, so nothing can be lost.
-            let _ = unsafe {
-                m.map
-                    .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
-            };
+            // The job holds the mapping: it is unmapped only once both are done
+            // with it, so the advice can only ever fall on this file's pages.
+            let map = std::sync::Arc::clone(&m.map);
+            crate::par::detach(move || {
+                // SAFETY: MADV_DONTNEED on a shared, read-only mapping of a file
+                // only drops this process's page-table entries; the next read of
+                // those bytes maps the file's pages again, with the same contents
+                // (the caveat of `Mapped::as_str`, the file changing meanwhile,
+                // applies as before). Nothing is written through this mapping, so
+                // nothing can be lost.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            });
         }
     }
 }
@@ -67,9 +112,15 @@ impl From<String> for Text {
     }
 }
 
-/// A file mapped read-only, checked once to be UTF-8 text.
+/// A file mapped read-only. Whether it is text (not empty, no NUL byte, UTF-8)
+/// is checked when its text is first asked for, not when it is mapped: the
+/// check is a pass over the whole file, before anything else could read it,
+/// which an IAM export's reader ([`super::listed`]) does without, validating
+/// each piece it parses instead, on every core (3 ms of the reading thread on
+/// the benchmark export).
 pub struct Mapped {
-    map: memmap2::Mmap,
+    map: std::sync::Arc<memmap2::Mmap>,
+    check: std::sync::OnceLock<Checked>,
 }
 
 impl std::fmt::Debug for Mapped {
@@ -79,12 +130,21 @@ impl std::fmt::Debug for Mapped {
 }
 
 impl Mapped {
+    fn checked(&self) -> Checked {
+        *self.check.get_or_init(|| check_mapped(&self.map))
+    }
+
     fn as_str(&self) -> &str {
-        // SAFETY: `map` was checked to be UTF-8 when this value was made (`map_file`)
-        // and is mapped read-only. The one way it could stop being UTF-8 is another
-        // process rewriting the file while it is read, the caveat of every mapped
-        // read (ripgrep's among them); an export being judged is not being written.
-        unsafe { std::str::from_utf8_unchecked(&self.map) }
+        let valid = self
+            .map
+            .get(..self.checked().valid_up_to)
+            .unwrap_or_default();
+        // SAFETY: `valid` is the part of the map that `check_mapped` found to be
+        // UTF-8 (all of it, unless it found otherwise), and the map is read-only.
+        // The one way it could stop being UTF-8 is another process rewriting the
+        // file while it is read, the caveat of every mapped read (ripgrep's among
+        // them); an export being judged is not being written.
+        unsafe { std::str::from_utf8_unchecked(valid) }
     }
 }
 
@@ -199,6 +259,15 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Reads one path ("-" is stdin), decompressing gzip by its magic bytes.
 pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
+    let raw = read_deferred(path, limits)?;
+    raw.text.check(&raw.name, true)?;
+    Ok(raw)
+}
+
+/// As [`read`], except that a large file, mapped, is not yet checked to be text
+/// (not empty, not binary, UTF-8): that is left to the first use of its text,
+/// and the caller asks [`Text::check`] for the error once it has read it.
+pub fn read_deferred(path: &Path, limits: &Limits) -> Result<RawInput> {
     let name = if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
@@ -209,7 +278,8 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
         source,
     };
     if path.as_os_str() != "-" {
-        if let Some(mapped) = map_file(path, &name, limits)? {
+        if let Some(mapped) = map_file(path, limits)? {
+            // Sniffing looks at the text, so an unnamed format checks it now.
             let format = format_of(path).unwrap_or_else(|| sniff(&mapped));
             return Ok(RawInput {
                 name,
@@ -276,8 +346,6 @@ pub fn read(path: &Path, limits: &Limits) -> Result<RawInput> {
     })
 }
 
-/// An input that is empty (or only whitespace), or binary (has a NUL byte), is an
-/// error whichever way it was read.
 /// Whether `bytes` hold a NUL byte: the memchr crate's search, many bytes at a
 /// time with the CPU's vector instructions (the standard library's
 /// `contains(&0)` reads a word at a time: 30 million instructions for a 26 MB
@@ -286,6 +354,8 @@ fn has_nul(bytes: &[u8]) -> bool {
     memchr::memchr(0, bytes).is_some()
 }
 
+/// An input that is empty (or only whitespace), or binary (has a NUL byte), is an
+/// error whichever way it was read.
 fn check_bytes(bytes: &[u8], name: &str) -> Result<()> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Empty {
@@ -300,48 +370,82 @@ fn check_bytes(bytes: &[u8], name: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a mapped file's check found: its first problem, if any, in the order a
+/// buffer read whole is checked in (empty, then binary, then not UTF-8), and
+/// how much of it, from the start, is valid UTF-8.
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    problem: Option<Problem>,
+    valid_up_to: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Problem {
+    Empty,
+    Binary,
+    NotUtf8,
+}
+
+impl Checked {
+    fn result(self, name: &str) -> Result<()> {
+        let name = name.to_string();
+        match self.problem {
+            None => Ok(()),
+            Some(Problem::Empty) => Err(Error::Empty { name }),
+            Some(Problem::Binary) => Err(Error::Binary { name }),
+            Some(Problem::NotUtf8) => Err(not_utf8(&name, self.valid_up_to)),
+        }
+    }
+}
+
 /// [`check_bytes`] and UTF-8 validation of a mapped file. A large one is checked
 /// in two halves on two cores: the first read of each page of a mapping is the
-/// kernel's work (about 5 ms of a 26 MB file on one core), and serial, before
-/// anything else can read the file. The errors are the same as one pass gives:
-/// an empty input, a NUL byte anywhere, then the first invalid UTF-8.
-fn check_mapped(bytes: &[u8], name: &str) -> Result<()> {
+/// kernel's work (about 5 ms of a 26 MB file on one core). The problem found is
+/// the one one pass finds: an empty input, a NUL byte anywhere, then the first
+/// invalid UTF-8.
+fn check_mapped(bytes: &[u8]) -> Checked {
     const SPLIT_ABOVE: usize = 4 << 20;
-    let cores = crate::par::cores();
-    if bytes.len() < SPLIT_ABOVE || cores < 2 {
-        check_bytes(bytes, name)?;
-        return std::str::from_utf8(bytes)
-            .map(drop)
-            .map_err(|e| not_utf8(name, e.valid_up_to()));
-    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         // Stops at the first other byte: only an empty file reads it all.
-        return check_bytes(bytes, name);
+        return Checked {
+            problem: Some(Problem::Empty),
+            valid_up_to: bytes.len(),
+        };
     }
-    // Split where a character starts (not at a continuation byte): then the whole
-    // is valid UTF-8 exactly when both halves are.
-    let mid = (bytes.len() / 2..bytes.len())
-        .find(|&i| bytes.get(i).is_some_and(|b| b & 0xC0 != 0x80))
-        .unwrap_or(bytes.len());
-    let (first, second) = bytes.split_at(mid);
-    let check = |half: &[u8]| (has_nul(half), std::str::from_utf8(half).err());
-    let ((nul_first, bad_first), (nul_second, bad_second)) = crate::par::scope(|scope| {
-        let other = scope.spawn(|| check(second));
-        let mine = check(first);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (mine, theirs)
-    });
-    if nul_first || nul_second {
-        return Err(Error::Binary {
-            name: name.to_string(),
+    let check = |part: &[u8]| (has_nul(part), std::str::from_utf8(part).err());
+    let (nul, bad) = if bytes.len() < SPLIT_ABOVE || crate::par::cores() < 2 {
+        let (nul, bad) = check(bytes);
+        (nul, bad.map(|e| e.valid_up_to()))
+    } else {
+        // Split where a character starts (not at a continuation byte): then the
+        // whole is valid UTF-8 exactly when both halves are.
+        let mid = (bytes.len() / 2..bytes.len())
+            .find(|&i| bytes.get(i).is_some_and(|b| b & 0xC0 != 0x80))
+            .unwrap_or(bytes.len());
+        let (first, second) = bytes.split_at(mid);
+        let ((nul_first, bad_first), (nul_second, bad_second)) = crate::par::scope(|scope| {
+            let other = scope.spawn(|| check(second));
+            let mine = check(first);
+            let theirs = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (mine, theirs)
         });
-    }
-    match (bad_first, bad_second) {
-        (Some(e), _) => Err(not_utf8(name, e.valid_up_to())),
-        (None, Some(e)) => Err(not_utf8(name, mid + e.valid_up_to())),
-        (None, None) => Ok(()),
+        let bad = match (bad_first, bad_second) {
+            (Some(e), _) => Some(e.valid_up_to()),
+            (None, Some(e)) => Some(mid + e.valid_up_to()),
+            (None, None) => None,
+        };
+        (nul_first || nul_second, bad)
+    };
+    let problem = if nul {
+        Some(Problem::Binary)
+    } else {
+        bad.map(|_| Problem::NotUtf8)
+    };
+    Checked {
+        problem,
+        valid_up_to: bad.unwrap_or(bytes.len()),
     }
 }
 
@@ -355,9 +459,10 @@ fn not_utf8(name: &str, valid_up_to: usize) -> Error {
     }
 }
 
-/// A large, plain (not gzipped) regular file, mapped and checked as `read` checks
-/// a buffer; None for anything else, which `read` then reads whole.
-fn map_file(path: &Path, name: &str, limits: &Limits) -> Result<Option<Text>> {
+/// A large, plain (not gzipped) regular file, mapped (and checked as `read`
+/// checks a buffer when its text is first asked for: see [`Mapped`]); None for
+/// anything else, which `read` then reads whole.
+fn map_file(path: &Path, limits: &Limits) -> Result<Option<Text>> {
     let io_err = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -379,8 +484,10 @@ fn map_file(path: &Path, name: &str, limits: &Limits) -> Result<Option<Text>> {
         // gzip, or a byte-order mark to drop: the buffered path handles both.
         return Ok(None);
     }
-    check_mapped(bytes, name)?;
-    Ok(Some(Text::Mapped(Mapped { map })))
+    Ok(Some(Text::Mapped(Mapped {
+        map: std::sync::Arc::new(map),
+        check: std::sync::OnceLock::new(),
+    })))
 }
 
 /// Guess for stdin and unnamed inputs: JSON starts with a brace or bracket.
@@ -440,7 +547,7 @@ mod tests {
         leading[size - 1] = b'{';
         cases.push(("whitespace, then text", leading));
         for (what, bytes) in cases {
-            let halves = match check_mapped(&bytes, "f.json") {
+            let halves = match check_mapped(&bytes).result("f.json") {
                 Ok(()) => "ok".into(),
                 Err(e) => e.to_string(),
             };
