@@ -345,10 +345,12 @@ pub fn map_with<T: Sync, R: Send, S>(
 /// `make` over `items` on every core, each result handed to `take` on the calling
 /// thread in the items' order, as soon as it and those before it are made. At
 /// most `ahead` results wait to be taken at a time, so a long output is never
-/// held whole. The first error of `take` stops the workers and is returned; a
-/// panic in `make` stops them too and reaches the caller, as in [`map`]. The
-/// workers start once, for all the items: starting threads for each few items
-/// cost more than the items (a report of 2,000 findings started 16).
+/// held whole. The first error of `take` stops the work and is returned; a panic
+/// in `make` stops it too and reaches the caller, as in [`map`]. The other cores
+/// make items as jobs of the pool (starting threads for each few items cost more
+/// than the items: a report of 2,000 findings started 16), and the calling
+/// thread makes the next item itself whenever the one it is to take next is not
+/// made yet and no one is making it: it never waits on a busy pool.
 pub fn for_each_ordered<T: Sync, R: Send, E>(
     items: &[T],
     ahead: usize,
@@ -370,6 +372,17 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
         claimed: usize,
         stop: bool,
     }
+    impl<R> State<R> {
+        /// The next item to make, if there is one and the window has room for it.
+        fn claim(&mut self, items: usize, ahead: usize) -> Option<usize> {
+            if self.stop || self.claimed >= items || self.claimed >= self.taken + ahead {
+                return None;
+            }
+            self.claimed += 1;
+            self.waiting.push_back(None);
+            Some(self.claimed - 1)
+        }
+    }
     let state = Mutex::new(State {
         waiting: VecDeque::with_capacity(ahead),
         taken: 0,
@@ -378,8 +391,9 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
     });
     // One condition for both directions: a result made, a slot freed.
     let changed = Condvar::new();
-    /// Stops the work when a worker unwinds, so that the taking thread, waiting
-    /// for the result the worker will never make, wakes up and joins it.
+    /// Stops the work when a thread making or taking items unwinds, so that the
+    /// others, waiting for a result or for room that will never come, wake up
+    /// and end.
     struct StopOnPanic<'s, R> {
         state: &'s Mutex<State<R>>,
         changed: &'s Condvar,
@@ -392,25 +406,13 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
             }
         }
     }
-    let work = || loop {
-        let _stop_on_panic = StopOnPanic {
-            state: &state,
-            changed: &changed,
-        };
-        let i = {
-            let mut s = lock(&state);
-            while !s.stop && s.claimed < items.len() && s.claimed >= s.taken + ahead {
-                s = changed
-                    .wait(s)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-            }
-            if s.stop || s.claimed >= items.len() {
-                return;
-            }
-            s.claimed += 1;
-            s.waiting.push_back(None);
-            s.claimed - 1
-        };
+    let stop_on_panic = || StopOnPanic {
+        state: &state,
+        changed: &changed,
+    };
+    // Makes claimed item `i` and puts the result in its slot (which is not taken
+    // before it is filled).
+    let make_claimed = |i: usize| {
         let Some(item) = items.get(i) else { return };
         let made = make(item);
         let mut s = lock(&state);
@@ -421,32 +423,58 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
         drop(s);
         changed.notify_all();
     };
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
-        let mut outcome = Ok(());
-        for _ in 0..items.len() {
-            let made = {
+    let work = || {
+        let _stop_on_panic = stop_on_panic();
+        loop {
+            let i = {
                 let mut s = lock(&state);
                 loop {
-                    if let Some(Some(_)) = s.waiting.front() {
-                        break;
+                    if let Some(i) = s.claim(items.len(), ahead) {
+                        break i;
                     }
-                    // A worker panicked: its panic is resumed below.
-                    if s.stop {
-                        break;
+                    if s.stop || s.claimed >= items.len() {
+                        return;
                     }
                     s = changed
                         .wait(s)
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
-                if s.stop {
-                    None
-                } else {
+            };
+            make_claimed(i);
+        }
+    };
+    scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let _stop_on_panic = stop_on_panic();
+        let mut outcome = Ok(());
+        for _ in 0..items.len() {
+            let made = loop {
+                let mut s = lock(&state);
+                if let Some(Some(_)) = s.waiting.front() {
                     s.taken += 1;
-                    s.waiting.pop_front().flatten()
+                    let made = s.waiting.pop_front().flatten();
+                    drop(s);
+                    changed.notify_all();
+                    break made;
+                }
+                // A worker panicked: its panic is resumed below.
+                if s.stop {
+                    break None;
+                }
+                // Not made yet: make the next item here rather than wait for a
+                // worker that may not have started; wait only while every item
+                // of the window is being made elsewhere.
+                if let Some(i) = s.claim(items.len(), ahead) {
+                    drop(s);
+                    make_claimed(i);
+                } else {
+                    drop(
+                        changed
+                            .wait(s)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
                 }
             };
-            changed.notify_all();
             let Some(made) = made else { break };
             outcome = take(made);
             if outcome.is_err() {
