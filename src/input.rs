@@ -160,28 +160,43 @@ pub fn build_value(
     // Each distinct grant is converted once and shared, as regorus values are
     // reference-counted; then the accesses, without their grants, and the rest.
     // Both conversions run on every core, in runs of elements.
-    // foldhash, sized for every grant: with SipHash and rehashing as it grew, this
-    // map was 12 million instructions on one core (a grant hashes whole).
-    let total = facts.stop_statements.len()
-        + facts
-            .stop_access
-            .iter()
-            .map(|a| a.grants.len() + a.denials.len())
-            .sum::<usize>();
-    let mut index: HashMap<&Grant, usize> = HashMap::with_capacity(total);
+    // A grant hashes whole, most of interning it: the grants' hashes are computed
+    // first, on every core (on one core, with the map, this was 1 ms of the
+    // benchmark export while the other core had nothing to do). Every grant in
+    // order: each access's grants, then its denials; then the statements.
+    let all: Vec<&Grant> = facts
+        .stop_access
+        .iter()
+        .flat_map(|a| a.grants.iter().chain(a.denials.iter()))
+        .chain(facts.stop_statements.iter())
+        .collect();
+    let hash_runs: Vec<&[&Grant]> = all.chunks(256).collect();
+    let hasher = foldhash::fast::FixedState::default();
+    let hashes: Vec<u64> = crate::par::map(&hash_runs, |run| {
+        run.iter()
+            .map(|g| std::hash::BuildHasher::hash_one(&hasher, *g))
+            .collect::<Vec<_>>()
+    })
+    .concat();
+    let mut index: HashMap<Hashed, usize> = HashMap::with_capacity(all.len());
     let mut distinct: Vec<&Grant> = Vec::new();
-    let mut id = |g| intern(g, &mut index, &mut distinct);
+    let mut ids = all
+        .iter()
+        .zip(hashes)
+        .map(|(&grant, hash)| intern(Hashed { hash, grant }, &mut index, &mut distinct))
+        .collect::<Vec<usize>>()
+        .into_iter();
     let access_ids: Vec<GrantIds> = facts
         .stop_access
         .iter()
         .map(|a| {
             (
-                a.grants.iter().map(&mut id).collect(),
-                a.denials.iter().map(&mut id).collect(),
+                ids.by_ref().take(a.grants.len()).collect(),
+                ids.by_ref().take(a.denials.len()).collect(),
             )
         })
         .collect();
-    let statement_ids: Vec<usize> = facts.stop_statements.iter().map(&mut id).collect();
+    let statement_ids: Vec<usize> = ids.collect();
     const RUN: usize = 64;
     let grant_runs: Vec<&[&Grant]> = distinct.chunks(RUN).collect();
     let grants: Vec<regorus::Value> = crate::par::map(&grant_runs, |run| {
@@ -249,14 +264,36 @@ pub fn build_value(
 /// An access's grants and denials, as indices among the distinct grants.
 type GrantIds = (Vec<usize>, Vec<usize>);
 
+/// A grant with its hash, computed ahead: the map hashes the number, and compares
+/// the grants themselves only when the numbers are equal.
+struct Hashed<'f> {
+    hash: u64,
+    grant: &'f Grant,
+}
+
+impl std::hash::Hash for Hashed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for Hashed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.grant == other.grant
+    }
+}
+
+impl Eq for Hashed<'_> {}
+
 /// The index of `g` among the `distinct` grants, added when new.
 fn intern<'f>(
-    g: &'f Grant,
-    index: &mut HashMap<&'f Grant, usize>,
+    g: Hashed<'f>,
+    index: &mut HashMap<Hashed<'f>, usize>,
     distinct: &mut Vec<&'f Grant>,
 ) -> usize {
+    let grant = g.grant;
     *index.entry(g).or_insert_with(|| {
-        distinct.push(g);
+        distinct.push(grant);
         distinct.len() - 1
     })
 }
