@@ -27,10 +27,20 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// [`std::sync::Condvar::wait`], with the guard back whether or not a panicking
+/// thread held the mutex (see [`lock`]).
+fn wait<'a, T>(
+    c: &std::sync::Condvar,
+    guard: std::sync::MutexGuard<'a, T>,
+) -> std::sync::MutexGuard<'a, T> {
+    c.wait(guard)
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 mod pool {
     use super::lock;
     use std::collections::VecDeque;
-    use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+    use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
     /// A job whose borrows the [`super::Scope`] that queued it outlives.
     pub(super) type Task = Box<dyn FnOnce() + Send + 'static>;
@@ -56,48 +66,46 @@ mod pool {
             })
         }
 
+        /// Takes the task if it is still queued (marking it running), and
+        /// leaves the state as it was otherwise.
+        fn take(&self) -> Option<Task> {
+            let mut state = lock(&self.state);
+            match std::mem::replace(&mut *state, State::Running) {
+                State::Queued(task) => Some(task),
+                other => {
+                    *state = other;
+                    None
+                }
+            }
+        }
+
+        /// Runs a task taken with [`Self::take`] and tells those waiting.
+        fn execute(&self, task: Task) {
+            task();
+            *lock(&self.state) = State::Finished;
+            self.finished.notify_all();
+        }
+
         /// Runs the task here if no worker has taken it, else waits for the
         /// worker to finish it. Returns once it has run.
         pub(super) fn complete(&self) {
-            let mut state = lock(&self.state);
-            loop {
-                match std::mem::replace(&mut *state, State::Running) {
-                    State::Queued(task) => {
-                        drop(state);
-                        task();
-                        *lock(&self.state) = State::Finished;
-                        self.finished.notify_all();
-                        return;
-                    }
-                    State::Running => {
-                        state = self
-                            .finished
-                            .wait(state)
-                            .unwrap_or_else(PoisonError::into_inner);
-                    }
-                    State::Finished => {
-                        *state = State::Finished;
-                        return;
+            match self.take() {
+                Some(task) => self.execute(task),
+                None => {
+                    let mut state = lock(&self.state);
+                    while !matches!(*state, State::Finished) {
+                        state = super::wait(&self.finished, state);
                     }
                 }
             }
         }
 
-        /// A worker's turn: runs the task unless its caller took it back.
+        /// A worker's turn: runs the task unless its caller took it back (and
+        /// finished, or is finishing, it).
         fn run(&self) {
-            let mut state = lock(&self.state);
-            let task = match std::mem::replace(&mut *state, State::Running) {
-                State::Queued(task) => task,
-                other => {
-                    // Taken back (and finished, or finishing) by the waiting thread.
-                    *state = other;
-                    return;
-                }
-            };
-            drop(state);
-            task();
-            *lock(&self.state) = State::Finished;
-            self.finished.notify_all();
+            if let Some(task) = self.take() {
+                self.execute(task);
+            }
         }
     }
 
@@ -165,10 +173,7 @@ mod pool {
                     if let Some(slot) = queue.pop_front() {
                         break slot;
                     }
-                    queue = pool
-                        .ready
-                        .wait(queue)
-                        .unwrap_or_else(PoisonError::into_inner);
+                    queue = super::wait(&pool.ready, queue);
                 }
             };
             slot.run();
@@ -435,9 +440,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
                     if s.stop || s.claimed >= items.len() {
                         return;
                     }
-                    s = changed
-                        .wait(s)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    s = wait(&changed, s);
                 }
             };
             make_claimed(i);
@@ -468,11 +471,7 @@ pub fn for_each_ordered<T: Sync, R: Send, E>(
                     drop(s);
                     make_claimed(i);
                 } else {
-                    drop(
-                        changed
-                            .wait(s)
-                            .unwrap_or_else(std::sync::PoisonError::into_inner),
-                    );
+                    drop(wait(&changed, s));
                 }
             };
             let Some(made) = made else { break };
