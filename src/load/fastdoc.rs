@@ -16,8 +16,12 @@
 //! before its actions is read there (and may be refused), what follows only for
 //! its syntax; `Effect` must be `Allow` or `Deny` wherever it is.
 //!
-//! It is used on the elements of an IAM export's long lists ([`listed`](super::listed)),
-//! in three steps:
+//! It is used on the elements of an IAM export's long lists ([`listed`](super::listed)).
+//! [`parse_element`] first reads the element whole ([`element`]): its fields
+//! as the element type's derived `Deserialize` reads them, and its documents
+//! with [`document`]. That covers an element written plainly, which is every
+//! element the AWS CLI prints but for the rare string with an escape. An element
+//! it declines is read in three steps:
 //!
 //! 1. [`parse_element`] finds each object that is the value of a key
 //!    `"Document"`, `"PolicyDocument"` or `"AssumeRolePolicyDocument"`, and reads
@@ -31,6 +35,9 @@
 //!
 //! # Why the result is the one serde_json gives
 //!
+//! - An element read whole is read field by field as the derived `Deserialize`
+//!   reads it (see [`element`] for what it declines), with everything it does
+//!   not know checked as serde_json checks a value it skips.
 //! - The copy differs from the element only where a document was: one JSON value
 //!   (the object, whose syntax this module checked) replaced by another (a
 //!   number). serde_json parsing the copy proves that each number stands where a
@@ -61,6 +68,10 @@ use std::sync::OnceLock;
 use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
+mod element;
+
+pub(super) use element::Element;
+
 use crate::iam::condition::Condition;
 use crate::iam::policy::{
     with_cut_documents, CutDocuments, Effect, Matcher, Pattern, PolicyDocument, PrincipalEntry,
@@ -79,13 +90,17 @@ const DOCUMENT_KEYS: [&[u8]; 3] = [
     b"\"AssumeRolePolicyDocument\"",
 ];
 
-/// Parses an element of an IAM export's lists as `serde_json::from_str` would,
-/// with its policy documents read by [`document`]; None when the element holds no
+/// Parses an element of an IAM export's lists as `serde_json::from_str` would:
+/// whole by [`element`] when it can, else with its policy documents read by
+/// [`document`] and the rest by serde_json; None when the element holds no
 /// document this module reads, or when anything fails (the caller then parses it
 /// whole, and reports serde_json's error). Only when statements are being left
 /// out on this thread: otherwise every statement is parsed anyway.
-pub(super) fn parse_element<T: DeserializeOwned>(element: &str) -> Option<T> {
+pub(super) fn parse_element<T: DeserializeOwned + Element>(element: &str) -> Option<T> {
     let filter = StatementFilter::current()?;
+    if let Some(read) = T::read(element, filter) {
+        return Some(read);
+    }
     let bytes = element.as_bytes();
     static FINDER: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
     let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"Document\""));
@@ -238,7 +253,7 @@ struct Seen {
 
 /// A cursor over JSON text that checks syntax as serde_json does and builds
 /// nothing but what the caller asks for.
-struct Reader<'a> {
+pub(in crate::load) struct Reader<'a> {
     text: &'a str,
     /// `text`'s bytes.
     b: &'a [u8],
@@ -1184,7 +1199,7 @@ mod tests {
     }
 
     /// The element as the fast path reads it, and as serde_json reads it whole.
-    fn element<T: DeserializeOwned + std::fmt::Debug>(
+    fn element<T: DeserializeOwned + Element + std::fmt::Debug>(
         text: &str,
     ) -> (Option<String>, Result<String, String>) {
         let _keep = KeepStatementsFor::new(KEPT_FOR);

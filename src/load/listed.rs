@@ -62,7 +62,7 @@ pub(super) struct Results {
 }
 
 /// An element type of the four lists.
-pub(super) trait Item: DeserializeOwned + Send {
+pub(super) trait Item: DeserializeOwned + super::fastdoc::Element + Send {
     fn store(results: &Results) -> &Mutex<Vec<(usize, Parsed<Self>)>>;
 }
 
