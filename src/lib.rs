@@ -20,6 +20,7 @@ pub mod diag;
 pub mod engine;
 pub mod exit;
 pub mod findings;
+pub mod heap;
 pub mod iam;
 pub mod input;
 pub mod load;

@@ -7,15 +7,6 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `PR_SET_THP_DISABLE` in `<linux/prctl.h>`.
-#[cfg(target_os = "linux")]
-const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
-
-#[cfg(target_os = "linux")]
-unsafe extern "C" {
-    fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
-}
-
 #[cfg(unix)]
 unsafe extern "C" {
     fn _exit(status: std::ffi::c_int) -> !;
@@ -42,34 +33,19 @@ fn end(status: stopguard::app::ExitStatus) -> ExitCode {
     status.into()
 }
 
-/// No transparent huge pages. mimalloc asks for them on its arena, so where the
-/// kernel honours that (`madvise` mode, the common default) the first touch of
-/// any byte zeroes a whole 2 MiB page. A check is a short run over a heap of
-/// small objects: on a 26 MB export that zeroing was a third of the run's CPU
-/// time and 15 MB of its peak memory (benches/check.sh). Failure is harmless.
-///
-/// This runs as a constructor, before the Rust runtime's first allocation: set
-/// from `main`, it came after the runtime had touched two huge pages, whose
-/// zeroing held every run's start by a millisecond or more on a virtual machine.
+/// Transparent huge pages for the start of the heap and nowhere else
+/// (`stopguard::heap`). This runs as a constructor, before the Rust runtime's
+/// first allocation: set from `main`, it came after the runtime had touched
+/// memory that then stayed in whichever pages it got.
 #[cfg(target_os = "linux")]
-extern "C" fn no_huge_pages() {
-    // SAFETY: PR_SET_THP_DISABLE takes one integer argument and touches no memory
-    // of ours; it only sets a flag on this process.
-    unsafe {
-        prctl(
-            PR_SET_THP_DISABLE,
-            1 as std::ffi::c_ulong,
-            0 as std::ffi::c_ulong,
-            0 as std::ffi::c_ulong,
-            0 as std::ffi::c_ulong,
-        );
-    }
+extern "C" fn huge_pages_at_heap_start() {
+    stopguard::heap::prefer_huge_pages_at_start();
 }
 
 #[cfg(target_os = "linux")]
 #[used]
 #[link_section = ".init_array"]
-static NO_HUGE_PAGES: extern "C" fn() = no_huge_pages;
+static HUGE_PAGES_AT_HEAP_START: extern "C" fn() = huge_pages_at_heap_start;
 
 fn main() -> ExitCode {
     // mimalloc's own purge delay (10 ms) is kept. Purging at once (0) lowered peak

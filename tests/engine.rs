@@ -795,10 +795,10 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
     assert_eq!(code, plain_code);
     assert_eq!(stdout, plain_stdout, "the timings stay off stdout");
     assert!(!plain_stderr.contains("timing:"), "{plain_stderr}");
-    let phases: Vec<&str> = stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("timing: "))
-        .collect();
+    let mut lines = stderr.lines().filter_map(|l| l.strip_prefix("timing: "));
+    // First, how the heap was set up (`stopguard::heap`).
+    let heap = lines.next().unwrap_or_default();
+    let phases: Vec<&str> = lines.collect();
     let names: Vec<&str> = phases
         .iter()
         .map(|p| p.split("  ").next().unwrap_or_default().trim())
@@ -820,6 +820,7 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
             ("cpu", "ms"),
             ("rss", "MiB"),
             ("peak", "MiB"),
+            ("huge", "MiB"),
             ("faults", ""),
         ] {
             let at = words
@@ -845,4 +846,28 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(!cfg!(unix) || load_faults > 0, "{}", phases[0]);
+    // The heap: huge pages at its start where the kernel can keep them to the
+    // advised region (Linux 6.18), and then some are in use by the end unless
+    // the system turns them off; none anywhere otherwise.
+    let huge_at_end: u64 = phases
+        .last()
+        .and_then(|p| {
+            p.split_whitespace()
+                .skip_while(|w| *w != "huge")
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0);
+    let system_thp =
+        std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
+    match heap {
+        "heap: huge pages advised at its start" => {
+            if !system_thp.is_empty() && !system_thp.contains("[never]") {
+                assert!(huge_at_end > 0, "{stderr}");
+            }
+        }
+        "heap: no huge pages" => assert_eq!(huge_at_end, 0, "{stderr}"),
+        other => panic!("not a heap set-up: {other:?}\n{stderr}"),
+    }
 }
