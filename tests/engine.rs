@@ -771,8 +771,9 @@ fn the_pack_finds_the_same_on_the_vm_and_the_interpreter() {
 }
 
 /// `STOPGUARD_TIMINGS=1` breaks a check down by phase on stderr, each phase with
-/// its wall and CPU time, resident and peak memory, and page faults; the report
-/// on stdout is the same as without it, and without it nothing is printed.
+/// its wall and CPU time, resident and peak memory, and page faults, then says
+/// how the heap was set up and how much of it is in huge pages; the report on
+/// stdout is the same as without it, and without it nothing is printed.
 #[test]
 fn timings_break_a_check_down_by_phase_on_stderr_only() {
     let run = |timings: bool| {
@@ -795,10 +796,12 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
     assert_eq!(code, plain_code);
     assert_eq!(stdout, plain_stdout, "the timings stay off stdout");
     assert!(!plain_stderr.contains("timing:"), "{plain_stderr}");
-    let mut lines = stderr.lines().filter_map(|l| l.strip_prefix("timing: "));
-    // First, how the heap was set up (`stopguard::heap`).
-    let heap = lines.next().unwrap_or_default();
-    let phases: Vec<&str> = lines.collect();
+    let mut phases: Vec<&str> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("timing: "))
+        .collect();
+    // Last, how the heap was set up (`stopguard::heap`).
+    let heap = phases.pop().unwrap_or_default();
     let names: Vec<&str> = phases
         .iter()
         .map(|p| p.split("  ").next().unwrap_or_default().trim())
@@ -820,7 +823,6 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
             ("cpu", "ms"),
             ("rss", "MiB"),
             ("peak", "MiB"),
-            ("huge", "MiB"),
             ("faults", ""),
         ] {
             let at = words
@@ -849,19 +851,14 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
     // The heap: huge pages at its start where the kernel can keep them to the
     // advised region (Linux 6.18), and then some are in use by the end unless
     // the system turns them off; none anywhere otherwise.
-    let huge_at_end: u64 = phases
-        .last()
-        .and_then(|p| {
-            p.split_whitespace()
-                .skip_while(|w| *w != "huge")
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0);
+    let (set_up, huge) = heap.split_once("; huge ").unwrap_or_default();
+    let huge_at_end: u64 = huge
+        .strip_suffix(" MiB at the end")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no huge-page memory in {heap:?}"));
     let system_thp =
         std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled").unwrap_or_default();
-    match heap {
+    match set_up {
         "heap: huge pages advised at its start" => {
             if !system_thp.is_empty() && !system_thp.contains("[never]") {
                 assert!(huge_at_end > 0, "{stderr}");

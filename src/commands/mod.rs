@@ -279,8 +279,6 @@ pub struct PhaseTimer {
     last: Option<std::time::Instant>,
     last_cpu: std::time::Duration,
     last_faults: u64,
-    /// Whether the heap's set-up has been printed (once, before the first phase).
-    heap_told: bool,
 }
 
 /// Page faults the process has taken so far (minor ones: a first touch of a
@@ -325,7 +323,6 @@ impl PhaseTimer {
             last: std::env::var_os("STOPGUARD_TIMINGS").map(|_| std::time::Instant::now()),
             last_cpu: process_cpu(),
             last_faults: process_faults(),
-            heap_told: false,
         }
     }
     pub fn lap(&mut self, phase: &str) {
@@ -344,39 +341,46 @@ impl PhaseTimer {
                     line.split_whitespace().nth(1)?.parse::<u64>().ok()
                 })
                 .map(|kib| kib / 1024);
-            // Of it, in transparent huge pages (`crate::heap`).
-            let huge_mib = std::fs::read_to_string("/proc/self/smaps_rollup")
-                .ok()
-                .and_then(|s| {
-                    let line = s.lines().find(|l| l.starts_with("AnonHugePages:"))?;
-                    line.split_whitespace().nth(1)?.parse::<u64>().ok()
-                })
-                .map(|kib| kib / 1024);
             let mib = |m: Option<u64>| m.map_or("?".to_string(), |m| m.to_string());
             let cpu = process_cpu();
             let faults = process_faults();
-            if !self.heap_told {
-                self.heap_told = true;
-                let heap = match crate::heap::mode() {
-                    crate::heap::Mode::HugeAtStart => "huge pages advised at its start",
-                    crate::heap::Mode::NoHuge => "no huge pages",
-                    crate::heap::Mode::Default => "as the allocator sets it up",
-                };
-                eprintln!("timing: heap: {heap}");
-            }
             eprintln!(
-                "timing: {phase:<24} {:>8.1} ms  cpu {:>6.1} ms  rss {} MiB  peak {} MiB  huge {} MiB  faults {}",
+                "timing: {phase:<24} {:>8.1} ms  cpu {:>6.1} ms  rss {} MiB  peak {} MiB  faults {}",
                 (now - last).as_secs_f64() * 1000.0,
                 cpu.saturating_sub(self.last_cpu).as_secs_f64() * 1000.0,
                 mib(rss_mib),
                 mib(peak_mib),
-                mib(huge_mib),
                 faults.saturating_sub(self.last_faults)
             );
             self.last = Some(now);
             self.last_cpu = cpu;
             self.last_faults = faults;
         }
+    }
+}
+
+/// After the last phase: how the heap was set up (`crate::heap`), and how much
+/// of the process's memory is in transparent huge pages by then. Read once, at
+/// the end: reading `/proc/self/smaps_rollup` walks the whole address space,
+/// about a millisecond on the benchmark export, which would blur a phase.
+impl Drop for PhaseTimer {
+    fn drop(&mut self) {
+        if self.last.is_none() {
+            return;
+        }
+        let heap = match crate::heap::mode() {
+            crate::heap::Mode::HugeAtStart => "huge pages advised at its start",
+            crate::heap::Mode::NoHuge => "no huge pages",
+            crate::heap::Mode::Default => "as the allocator sets it up",
+        };
+        let huge_mib = std::fs::read_to_string("/proc/self/smaps_rollup")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("AnonHugePages:"))?;
+                line.split_whitespace().nth(1)?.parse::<u64>().ok()
+            })
+            .map_or("?".to_string(), |kib| (kib / 1024).to_string());
+        eprintln!("timing: heap: {heap}; huge {huge_mib} MiB at the end");
     }
 }
 
