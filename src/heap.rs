@@ -25,17 +25,27 @@
 //!    whole run, among them); the second, less densely, is a pool worker's.
 //!    Beyond the region, mimalloc reserves arenas of its own as usual.
 //!
+//! The flag is inherited across `fork` and `execve`: a child (the
+//! `credential_process` the AWS SDK may run) gets huge pages only where it
+//! advises them, as it got none at all before.
+//!
 //! On a kernel without the flag (before 6.18) the prctl fails, and huge pages
 //! are turned off for the whole process as before (the region would then
 //! only be more of the same 4 KiB pages, so it is not made). With the system's
 //! huge pages set to `never`, the advice is ignored and the region is plain
 //! memory.
 //!
-//! Measured on a check of the benchmark export, each run after a `json.load`
-//! of the file as in `benches/check.sh`'s interleaved rounds, 15 rounds in each
-//! order: median 103-116 -> 97-106 ms (the first check after `json.load` is the
-//! slower in either order), best 82-92 -> 75-77 ms, page faults 11,500 -> 3,750,
-//! peak resident memory 52 -> 61 MiB. Advising 40 or 48 MiB (part of the
+//! Measured with `benches/check.sh --compact --runs 9 --interleave 15`, four
+//! runs of each binary alternating: the nine back-to-back checks' median went
+//! from 146-175 to 109-143 ms; the interleaved checks (each right after a
+//! fresh `json.load`) stayed where they were (medians 114-125 and 113-123 ms);
+//! peak resident memory went from 57 to 68-70 MB (2.6x the file). Alone, 21
+//! alternating checks: median 113.0 -> 99.4 ms, faults 11,500 -> 4,700. Right
+//! after a process has freed a lot of memory (three `json.load`s of the file,
+//! about a gigabyte), a check can be slower with the region than without
+//! (12 alternating rounds: median 112 -> 120 ms): on this virtual machine the
+//! hypervisor takes back freed 2 MiB blocks after two seconds, and a huge page
+//! is then faulted in again there, whole. Advising 40 or 48 MiB (part of the
 //! worker's chunk too) made no difference in time that repeated, and raised
 //! `who-can`'s peak by 3 to 9 MiB. A check of `examples/` takes the same time,
 //! with about 10 MiB more memory (the first 2 MiB blocks it touches are whole).
