@@ -1276,26 +1276,24 @@ mod tests {
         }
     }
 
-    /// A few documents, mangled: bytes deleted, doubled or replaced by one of
-    /// JSON's structural or escape characters.
-    fn mangled() -> impl Strategy<Value = String> {
-        let bases = vec![
-            doc(&[S3, STOP, TRUST]),
-            doc(&[
-                r#"{"Effect":"Deny","NotAction":["s3:*","ec2:Stop*"],"NotResource":"*","X":[1.5,-0,1e9,true,null]}"#,
-            ]),
-            format!(r#"{{"Id":"i","Statement":{S3}}}"#),
-        ];
+    /// `bases`, mangled: one to three bytes deleted, doubled or replaced by one
+    /// of `alphabet` (JSON's structural and escape characters, and letters of
+    /// its literals and of the keys the readers know). For the property tests
+    /// here and in [`element`].
+    pub(super) fn mangle<T: Clone + std::fmt::Debug + 'static>(
+        bases: Vec<(T, String)>,
+        alphabet: &[u8],
+    ) -> impl Strategy<Value = (T, String)> {
         let edit = (
             proptest::prelude::any::<proptest::sample::Index>(),
             0usize..3,
-            proptest::sample::select(br#"{}[],:"\ 0123456789.eE+-tfnulAx"#.to_vec()),
+            proptest::sample::select(alphabet.to_vec()),
         );
         (
             proptest::sample::select(bases),
             proptest::collection::vec(edit, 1..4),
         )
-            .prop_map(|(base, edits)| {
+            .prop_map(|((tag, base), edits)| {
                 let mut bytes = base.into_bytes();
                 for (at, op, b) in edits {
                     let i = at.index(bytes.len());
@@ -1307,8 +1305,21 @@ mod tests {
                         _ => bytes[i] = b,
                     }
                 }
-                String::from_utf8(bytes).unwrap_or_default()
+                (tag, String::from_utf8(bytes).unwrap_or_default())
             })
+    }
+
+    /// A few documents, mangled.
+    fn mangled() -> impl Strategy<Value = String> {
+        let bases = vec![
+            doc(&[S3, STOP, TRUST]),
+            doc(&[
+                r#"{"Effect":"Deny","NotAction":["s3:*","ec2:Stop*"],"NotResource":"*","X":[1.5,-0,1e9,true,null]}"#,
+            ]),
+            format!(r#"{{"Id":"i","Statement":{S3}}}"#),
+        ];
+        let bases = bases.into_iter().map(|b| ((), b)).collect();
+        mangle(bases, br#"{}[],:"\ 0123456789.eE+-tfnulAx"#).prop_map(|((), text)| text)
     }
 
     proptest::proptest! {
