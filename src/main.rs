@@ -35,8 +35,9 @@ fn end(status: stopguard::app::ExitStatus) -> ExitCode {
 
 /// Transparent huge pages for the start of the heap and nowhere else
 /// (`stopguard::heap`). This runs as a constructor, before the Rust runtime's
-/// first allocation: set from `main`, it came after the runtime had touched
-/// memory that then stayed in whichever pages it got.
+/// first allocation, so that no allocation comes before the region is handed
+/// over or before the process's huge-page setting is made: set from `main`,
+/// the old opt-out came after the runtime had touched two huge pages.
 #[cfg(target_os = "linux")]
 extern "C" fn huge_pages_at_heap_start() {
     stopguard::heap::prefer_huge_pages_at_start();

@@ -865,6 +865,8 @@ fn timings_break_a_check_down_by_phase_on_stderr_only() {
             }
         }
         "heap: no huge pages" => assert_eq!(huge_at_end, 0, "{stderr}"),
+        // Elsewhere than Linux the binary leaves the heap to the allocator.
+        "heap: as the allocator sets it up" if !cfg!(target_os = "linux") => {}
         other => panic!("not a heap set-up: {other:?}\n{stderr}"),
     }
 }
