@@ -90,32 +90,10 @@ pub fn mode() -> Mode {
 /// allocator. Failure leaves huge pages off, as they were before this existed.
 #[cfg(target_os = "linux")]
 pub fn prefer_huge_pages_at_start() {
-    // `<linux/prctl.h>`.
-    const PR_SET_THP_DISABLE: libc::c_int = 41;
     const PR_THP_DISABLE_EXCEPT_ADVISED: libc::c_ulong = 1 << 1;
-    // SAFETY: PR_SET_THP_DISABLE takes two integers and touches no memory of
-    // ours; it only sets flags on this process.
-    let except_advised = unsafe {
-        libc::prctl(
-            PR_SET_THP_DISABLE,
-            1 as libc::c_ulong,
-            PR_THP_DISABLE_EXCEPT_ADVISED,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    } == 0;
-    let huge = except_advised && huge_region();
+    let huge = thp_disable(PR_THP_DISABLE_EXCEPT_ADVISED) && huge_region();
     if !huge {
-        // SAFETY: as above.
-        unsafe {
-            libc::prctl(
-                PR_SET_THP_DISABLE,
-                1 as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-                0 as libc::c_ulong,
-            );
-        }
+        thp_disable(0);
     }
     let mode = if huge {
         Mode::HugeAtStart
@@ -123,6 +101,18 @@ pub fn prefer_huge_pages_at_start() {
         Mode::NoHuge
     };
     MODE.store(mode as u8, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `PR_SET_THP_DISABLE` with `flags` (0: no huge pages at all): true when the
+/// kernel took it.
+#[cfg(target_os = "linux")]
+fn thp_disable(flags: libc::c_ulong) -> bool {
+    // `<linux/prctl.h>`.
+    const PR_SET_THP_DISABLE: libc::c_int = 41;
+    let (on, unused): (libc::c_ulong, libc::c_ulong) = (1, 0);
+    // SAFETY: PR_SET_THP_DISABLE takes two integers and touches no memory of
+    // ours; it only sets flags on this process.
+    unsafe { libc::prctl(PR_SET_THP_DISABLE, on, flags, unused, unused) == 0 }
 }
 
 #[cfg(not(target_os = "linux"))]
