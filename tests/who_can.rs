@@ -282,3 +282,29 @@ fn privilege_escalation_paths_respect_the_boundary() {
         1
     );
 }
+
+#[test]
+fn a_role_that_names_the_principal_is_tried_after_conditional_edges() {
+    // kim and lee may assume any role only with MFA, so through `account` (whose
+    // trust policy delegates to the account) they are conditional; `named`
+    // trusts kim's ARN itself, which needs no identity permission, so kim's
+    // chain through it is definite even though `account` comes first. max may
+    // assume any role, but a Deny on every resource applies without MFA: every
+    // chain of his is conditional.
+    let list = who_in("tests/fixtures/chains/named-after.json", &[]);
+    let find = |n: &str| list.iter().find(|(x, _, _)| x == n).unwrap().clone();
+    assert_eq!(find("kim").1, "allowed");
+    assert_eq!(find("kim").2, ["kim", "named"]);
+    assert_eq!(find("lee").1, "conditional");
+    assert_eq!(find("lee").2, ["lee", "account"]);
+    assert_eq!(find("max").1, "conditional");
+    assert_eq!(find("max").2, ["max", "account"]);
+    // With MFA, every edge is definite: the first target in order is taken.
+    let list = who_in(
+        "tests/fixtures/chains/named-after.json",
+        &["--context", "aws:MultiFactorAuthPresent=true"],
+    );
+    let find = |n: &str| list.iter().find(|(x, _, _)| x == n).unwrap().clone();
+    assert_eq!(find("lee").1, "allowed");
+    assert_eq!(find("max").1, "allowed");
+}

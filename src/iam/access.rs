@@ -362,6 +362,34 @@ impl<'g> ActionGrants<'g> {
         false
     }
 
+    /// The most that [`Self::allows`] and not [`Self::denies`] can answer for any
+    /// resource: True only when an Allow's condition is met whatever the request,
+    /// no boundary or SCP limits the principal, and no Deny on every resource
+    /// (`*`, or no Resource) applies to some requests.
+    fn best_allowed(&self) -> Tri {
+        let best = self
+            .allows
+            .iter()
+            .fold(Tri::False, |t, (_, _, cond)| t.or(*cond));
+        let everywhere = |resources: &[Pattern]| {
+            resources.is_empty()
+                || resources
+                    .iter()
+                    .any(|p| !p.is_empty() && p.bytes().all(|b| b == b'*'))
+        };
+        let denied_everywhere = self
+            .denies
+            .iter()
+            .filter(|(resources, not_resource, _)| !*not_resource && everywhere(resources))
+            .fold(Tri::False, |t, (_, _, cond)| t.or(*cond));
+        let best = best.and(denied_everywhere.not());
+        if self.limited {
+            best.and(Tri::Unknown)
+        } else {
+            best
+        }
+    }
+
     pub(crate) fn allows(&self, resource: &str) -> Tri {
         let t = Self::hit(&self.allows, resource);
         if self.limited {
@@ -1152,6 +1180,15 @@ impl<'a> Analyzer<'a> {
                 reachable.extend(named.into_iter().flatten().copied());
                 reachable.sort_unstable();
                 reachable.dedup();
+                // A target that does not name the principal admits it no more
+                // surely than its own sts:AssumeRole grants and denials let it in
+                // (`admits`): when those make it conditional at best, a
+                // conditional edge is final once the targets that name it are
+                // behind. On the benchmark export this ends most scans of every
+                // delegating target (a Deny of sts:AssumeRole on `*` under a
+                // condition, say).
+                let cap = identity.map_or(Tri::False, ActionGrants::best_allowed);
+                let last_named = named.and_then(|n| n.iter().copied().max());
                 // The best edge into any target: definite beats conditional.
                 let mut best: Option<(Tri, usize)> = None;
                 for &i in &reachable {
@@ -1172,7 +1209,11 @@ impl<'a> Analyzer<'a> {
                     if best.is_none_or(|(b, _)| b == Tri::Unknown && t == Tri::True) {
                         best = Some((t, i));
                     }
-                    if t == Tri::True {
+                    if t == Tri::True
+                        || (cap != Tri::True
+                            && best.is_some()
+                            && last_named.is_none_or(|last| last <= i))
+                    {
                         break;
                     }
                 }
