@@ -239,6 +239,16 @@ pub fn build_value(
                         }
                     }
                     fields.insert("location".into(), regorus::Value::from(access_location(a)));
+                    for (key, list) in access_summaries(a) {
+                        fields.insert(
+                            key.into(),
+                            regorus::Value::from(
+                                list.into_iter()
+                                    .map(regorus::Value::from)
+                                    .collect::<Vec<_>>(),
+                            ),
+                        );
+                    }
                 }
                 Ok(value)
             })
@@ -377,6 +387,9 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
         for (value, a) in list.iter_mut().zip(&facts.stop_access) {
             if let Value::Object(fields) = value {
                 fields.insert("location".into(), access_location(a));
+                for (key, list) in access_summaries(a) {
+                    fields.insert(key.into(), json!(list));
+                }
             }
             for (key, grants) in [("grants", &a.grants), ("denials", &a.denials)] {
                 if let Some(Value::Array(values)) = value.get_mut(key) {
@@ -397,14 +410,16 @@ pub fn build(account: &Account, facts: &IamFacts, reads: &InputReads) -> Value {
 }
 
 // Derived fields of the IAM analysis in the input: `policy.id` and `location` of a
-// statement, `location` of an access. Each is what a helper of
-// `policies/lib/iam.rego` computes from the other fields (`policy_id`, `location`,
-// `access_location`), which the built-in pack called once or more per principal
-// and per statement: on regorus's VM a function call costs thousands of
-// instructions, and these three were a fifth of IAM-001's evaluation on the
-// benchmark export (benches/README.md). The helpers stay, for inputs written by
-// hand; `tests/engine.rs` checks that both agree on every statement and access of
-// the example accounts.
+// statement; `location`, `policy_ids`, `policy_names` and `condition_texts` of an
+// access. Each is what a helper of `policies/lib/iam.rego` computes from the other
+// fields (`policy_id`, `location`, `access_location`, `access_policy_ids`,
+// `access_policy_names`, `access_condition_texts`), which the built-in pack called
+// once or more per principal and per statement: on regorus's VM a function call
+// or a comprehension costs thousands of instructions. The first three were a
+// fifth of IAM-001's evaluation on the benchmark export, the last three another
+// fifth (benches/README.md). The helpers stay, for inputs written by hand;
+// `tests/engine.rs` checks that both agree on every statement and access of the
+// example accounts.
 
 /// `location` of `lib/iam.rego`: `{file?, line?, column?}` of a statement, to
 /// union into a finding about it (the file when not empty; the column only with
@@ -434,6 +449,36 @@ fn access_location(a: &Access) -> Value {
             None => json!({}),
         },
     }
+}
+
+/// The summaries of an access's grants, each distinct and sorted (as Rego's
+/// `sort` of a set of strings orders them, by bytes): `policy_ids` (`policy.id`),
+/// `policy_names` (`policy.name`) and `condition_texts`, each open condition in
+/// words as `condition_text` of `lib/iam.rego` writes it:
+/// `aws:RequestedRegion StringEquals [eu-west-1, eu-west-2]`.
+fn access_summaries(a: &Access) -> [(&'static str, Vec<String>); 3] {
+    let sorted = |items: &mut dyn Iterator<Item = String>| -> Vec<String> {
+        let set: std::collections::BTreeSet<String> = items.collect();
+        set.into_iter().collect()
+    };
+    [
+        (
+            "policy_ids",
+            sorted(&mut a.grants.iter().map(|g| g.policy.id())),
+        ),
+        (
+            "policy_names",
+            sorted(&mut a.grants.iter().map(|g| g.policy.name.clone())),
+        ),
+        (
+            "condition_texts",
+            sorted(&mut a.grants.iter().flat_map(|g| {
+                g.open_conditions
+                    .iter()
+                    .map(|c| format!("{} {} [{}]", c.key, c.operator, c.values.join(", ")))
+            })),
+        ),
+    ]
 }
 
 /// Adds `location` to a statement's input object and `id` to its `policy`.

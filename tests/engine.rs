@@ -672,8 +672,9 @@ fn keyed_multi_value_rules_get_opas_answer_under_check() {
     assert_eq!(got, ["a has 2", "b has 1"]);
 }
 
-/// The input's derived IAM fields (`policy.id` and `location` of each statement,
-/// `location` of each access) are what lib/iam.rego's helpers compute from the
+/// The input's derived IAM fields (`policy.id` and `location` of each statement;
+/// `location`, `policy_ids`, `policy_names` and `condition_texts` of each access)
+/// are what lib/iam.rego's helpers compute from the
 /// other fields: the built-in pack reads the fields, hand-written test inputs get
 /// them from the helpers (`iam.derived_access`). A fixture policy reports every
 /// disagreement, on the VM that `check` uses, over inputs with and without lines,
@@ -687,6 +688,9 @@ fn derived_input_fields_agree_with_the_library() {
         "examples/ci/web-stack.yaml",
         "examples/ci/plan.json",
         "tests/fixtures/iac",
+        // Grants from four policies, two of one name, under open conditions
+        // with several values each.
+        "tests/fixtures/summaries",
     ] {
         let r = stopguard(&[
             "check",

@@ -42,23 +42,20 @@ import data.stopguard.lib.iam
 import data.stopguard.lib.util
 
 # The rule runs for every principal that may stop instances (thousands on a large
-# account), and on regorus's VM each function call costs thousands of
-# instructions: derived values are computed once, in the rule body, the input's
-# own `policy.id` and `location` are read rather than recomputed
+# account), and on regorus's VM each function call or comprehension costs
+# thousands of instructions: derived values are computed once, in the rule body,
+# the input's own summaries of the grants (`policy_ids`, `policy_names`,
+# `condition_texts`) and `location` are read rather than recomputed
 # (docs/input-schema.md), and the message takes one helper per conditional part.
 deny contains finding if {
 	some access in input.iam.stop_access
 	not allowed[access.arn]
-	# Each open condition in words, as iam.condition_text writes it (inline: a
-	# call per condition).
-	conditions := sort({sprintf("%s %s [%s]", [c.key, c.operator, concat(", ", c.values)]) |
-		some g in access.grants
-		some c in object.get(g, "open_conditions", [])
-	})
+	# Each open condition in words, as iam.condition_text writes it.
+	conditions := access.condition_texts
 	via := object.get(access, "via", [])
 	limits := object.get(access, "limits", [])
 	# The names of up to three granting policies.
-	granted_by := util.join_limited(sort({g.policy.name | some g in access.grants}), 3)
+	granted_by := util.join_limited(access.policy_names, 3)
 	finding := object.union(
 		{
 			"msg": sprintf(
@@ -69,7 +66,7 @@ deny contains finding if {
 			"details": {
 				"access": access.access,
 				"type": access.type,
-				"policies": sort({g.policy.id | some g in access.grants}),
+				"policies": access.policy_ids,
 				"open_conditions": conditions,
 				"limits": limits,
 				"via": via,

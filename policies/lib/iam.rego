@@ -82,12 +82,27 @@ access_location(access) := location(placed[0]) if {
 	access.file != ""
 } else := {}
 
-# The engine derives three fields while it builds the input, exactly as the
+# The distinct ids of the policies that grant an access, sorted.
+access_policy_ids(access) := sort({policy_id(g.policy) | some g in access.grants})
+
+# The distinct names of the policies that grant an access, sorted.
+access_policy_names(access) := sort({g.policy.name | some g in access.grants})
+
+# The open conditions of an access's grants in words (condition_text), distinct
+# and sorted.
+access_condition_texts(access) := sort({condition_text(c) |
+	some g in access.grants
+	some c in object.get(g, "open_conditions", [])
+})
+
+# The engine derives these fields while it builds the input, exactly as the
 # helpers above compute them: a statement's `policy.id` (policy_id) and
-# `location` (location), and an access's `location` (access_location). The
-# built-in policies read those fields, which is much cheaper on regorus's VM than
-# calling the helpers for every principal. A test that writes its input by hand
-# completes it with these two functions.
+# `location` (location); an access's `location` (access_location), `policy_ids`
+# (access_policy_ids), `policy_names` (access_policy_names) and
+# `condition_texts` (access_condition_texts). The built-in policies read those
+# fields, which is much cheaper on regorus's VM than calling the helpers for
+# every principal. A test that writes its input by hand completes it with these
+# two functions.
 
 # A statement with the fields the engine derives.
 derived_statement(grant) := object.union(grant, {
@@ -100,6 +115,9 @@ derived_access(access) := object.union(access, {
 	"grants": [derived_statement(g) | some g in access.grants],
 	"denials": [derived_statement(g) | some g in object.get(access, "denials", [])],
 	"location": access_location(access),
+	"policy_ids": access_policy_ids(access),
+	"policy_names": access_policy_names(access),
+	"condition_texts": access_condition_texts(access),
 })
 
 # A condition in words: `aws:RequestedRegion StringEquals [eu-west-1]`.
