@@ -31,7 +31,8 @@ import data.stopguard.lib.iam
 import data.stopguard.lib.util
 
 # Derived values are computed once, in the rule body, and the input's own
-# `policy.id` and `location` are read rather than recomputed: the rule runs for
+# `policy_ids`, `policy_names` and `location` are read rather than recomputed
+# (docs/input-schema.md): the rule runs for
 # every user that may stop instances, and each function call costs regorus's VM
 # thousands of instructions.
 deny contains finding if {
@@ -54,7 +55,7 @@ deny contains finding if {
 			"resource": access.arn,
 			"details": {
 				"access": access.access,
-				"policies": sort({g.policy.id | some g in access.grants}),
+				"policies": access.policy_ids,
 			},
 		},
 		access.location,
@@ -83,4 +84,4 @@ granted_by(access, without_mfa) := sprintf(
 	[util.join_limited(sort(without_mfa), 3)],
 ) if {
 	count(without_mfa) > 0
-} else := sprintf("granted by %s", [util.join_limited(sort({g.policy.name | some g in access.grants}), 3)])
+} else := sprintf("granted by %s", [util.join_limited(access.policy_names, 3)])
