@@ -326,38 +326,36 @@ impl<'g> ActionGrants<'g> {
     /// Indices of the targets (sorted by ARN) that an Allow's resources may match;
     /// true instead when they may match half of them or more (the caller then tries
     /// them all, which is cheaper than listing them).
-    fn reachable(&self, sorted: &[(&str, usize)], out: &mut Vec<usize>) -> bool {
+    fn reachable(&self, sorted: &SortedArns, out: &mut Vec<usize>) -> bool {
         let mut within_prefixes = 0usize;
+        let mut ranges = Vec::new();
         for (resources, not_resource, _) in &self.allows {
             if *not_resource || resources.is_empty() {
                 return true;
             }
             for pattern in resources.iter() {
-                let prefix = literal_prefix(pattern);
-                let start = sorted.partition_point(|(arn, _)| *arn < prefix);
-                within_prefixes += sorted
-                    .get(start..)
-                    .unwrap_or_default()
-                    .partition_point(|(arn, _)| arn.starts_with(prefix));
+                let range = sorted.starting_with(literal_prefix(pattern));
+                within_prefixes += range.len();
+                ranges.push(range);
             }
         }
-        if within_prefixes * 2 >= sorted.len() {
+        if within_prefixes * 2 >= sorted.arns.len() {
             return true;
         }
-        for (resources, _, _) in &self.allows {
-            for pattern in resources.iter() {
-                let prefix = literal_prefix(pattern);
-                let start = sorted.partition_point(|(arn, _)| *arn < prefix);
-                out.extend(
-                    sorted
-                        .get(start..)
-                        .unwrap_or_default()
-                        .iter()
-                        .take_while(|(arn, _)| arn.starts_with(prefix))
-                        .filter(|(arn, _)| super::wildcard::matches(pattern, arn, false))
-                        .map(|(_, i)| *i),
-                );
-            }
+        let patterns = self
+            .allows
+            .iter()
+            .flat_map(|(resources, _, _)| resources.iter());
+        for (pattern, range) in patterns.zip(ranges) {
+            out.extend(
+                sorted
+                    .arns
+                    .get(range)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(arn, _)| super::wildcard::matches(pattern, arn, false))
+                    .map(|(_, i)| *i),
+            );
         }
         false
     }
@@ -400,6 +398,60 @@ impl<'g> ActionGrants<'g> {
     }
     pub(crate) fn denies(&self, resource: &str) -> Tri {
         Self::hit(&self.denies, resource)
+    }
+}
+
+/// Role ARNs sorted, each with its index among the targets of a role-chain hop,
+/// and the text they all start with (`arn:aws:iam::111122223333:role/` and
+/// more): most patterns' literal prefixes are decided against that text alone,
+/// without a search among the ARNs.
+struct SortedArns<'s> {
+    arns: Vec<(&'s str, usize)>,
+    common: &'s str,
+}
+
+impl<'s> SortedArns<'s> {
+    fn new(mut arns: Vec<(&'s str, usize)>) -> Self {
+        arns.sort_unstable();
+        let common = match (arns.first(), arns.last()) {
+            (Some((first, _)), Some((last, _))) => {
+                let mut n = first
+                    .bytes()
+                    .zip(last.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                while !first.is_char_boundary(n) {
+                    n -= 1;
+                }
+                first.get(..n).unwrap_or_default()
+            }
+            _ => "",
+        };
+        SortedArns { arns, common }
+    }
+
+    /// The positions of the ARNs that start with `prefix`. Every ARN starts with
+    /// `common`: a prefix within it takes all of them or none, and a longer one
+    /// that does not extend it takes none.
+    fn starting_with(&self, prefix: &str) -> std::ops::Range<usize> {
+        let all = 0..self.arns.len();
+        if prefix.len() <= self.common.len() {
+            return if self.common.starts_with(prefix) {
+                all
+            } else {
+                0..0
+            };
+        }
+        if !prefix.starts_with(self.common) {
+            return 0..0;
+        }
+        let start = self.arns.partition_point(|(arn, _)| *arn < prefix);
+        let len = self
+            .arns
+            .get(start..)
+            .unwrap_or_default()
+            .partition_point(|(arn, _)| arn.starts_with(prefix));
+        start..start + len
     }
 }
 
@@ -1124,12 +1176,13 @@ impl<'a> Analyzer<'a> {
             }
             candidates.sort_unstable();
             candidates.dedup();
-            let mut by_arn_sorted: Vec<(&str, usize)> = targets
-                .iter()
-                .enumerate()
-                .map(|(i, (_, r, _, _))| (r.arn.as_str(), i))
-                .collect();
-            by_arn_sorted.sort_unstable();
+            let by_arn_sorted = SortedArns::new(
+                targets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, r, _, _))| (r.arn.as_str(), i))
+                    .collect(),
+            );
             let mut named_index: HashMap<&str, Vec<usize>> = HashMap::new();
             for (i, (_, _, info, _)) in targets.iter().enumerate() {
                 for (arn, _, _) in &info.named {
@@ -1618,6 +1671,35 @@ mod tests {
                 t.or(Tri::from_bool(listed != *not).and(*cond))
             });
             proptest::prop_assert_eq!(ActionGrants::hit(&grants, &resource), expected);
+        }
+
+        /// `starting_with` decides most prefixes by the ARNs' common start alone;
+        /// it still finds exactly the ARNs that start with the prefix, whatever
+        /// their shared part (multi-byte characters included).
+        #[test]
+        fn starting_with_finds_exactly_the_arns_with_the_prefix(
+            shared in "(ab|é|x){0,3}",
+            tails in proptest::collection::vec("[abé]{0,3}", 0..6),
+            prefix in "(ab|é|x|[ab]){0,5}",
+        ) {
+            let arns: Vec<String> = tails.iter().map(|t| format!("{shared}{t}")).collect();
+            let sorted = SortedArns::new(
+                arns.iter().enumerate().map(|(i, a)| (a.as_str(), i)).collect(),
+            );
+            let found: Vec<&str> = sorted
+                .arns
+                .get(sorted.starting_with(&prefix))
+                .unwrap_or_default()
+                .iter()
+                .map(|(a, _)| *a)
+                .collect();
+            let mut expected: Vec<&str> = arns
+                .iter()
+                .map(String::as_str)
+                .filter(|a| a.starts_with(prefix.as_str()))
+                .collect();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(found, expected);
         }
     }
 
