@@ -530,6 +530,16 @@ mod tests {
         }
 
         #[test]
+        fn intersects_is_exact_with_case_and_multibyte_characters(a in pat("aAé*?", 4), b in pat("aé*?", 4), ci in any::<bool>()) {
+            // `?` takes a whole character, and case folds in ASCII only.
+            let alphabet = ['a', 'A', 'é'];
+            let witness = all_strings(&alphabet, a.chars().count() + b.chars().count())
+                .into_iter()
+                .any(|s| matches(&a, &s, ci) && matches(&b, &s, ci));
+            prop_assert_eq!(intersects(&a, &b, ci), witness);
+        }
+
+        #[test]
         fn covers_is_sound(g in pat("ab*?:", 6), s in pat("ab*?:", 6), seed in proptest::collection::vec(any::<u8>(), 1..8), x in pat("ab:", 8)) {
             if covers(&g, &s, false) {
                 let inst = instantiate(&s, &seed);
