@@ -52,11 +52,31 @@ fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The directory Cargo runs this script for, read when it runs: `env!` would
+    // be the directory this script was compiled for, and Cargo reuses a compiled
+    // build script for another checkout of the same sources that shares the
+    // target directory (a git worktree), which then embedded no policies.
+    let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from) else {
+        println!(
+            "cargo:warning=CARGO_MANIFEST_DIR is not set: run this build script through Cargo"
+        );
+        std::process::exit(1);
+    };
+    let root = root.as_path();
     println!("cargo:rerun-if-changed=policies");
     let mut files = Vec::new();
     walk(&root.join("policies"), &mut files);
     files.sort();
+    if !files
+        .iter()
+        .any(|f| f.extension().is_some_and(|e| e == "rego"))
+    {
+        println!(
+            "cargo:warning=no .rego files under {}: the built-in pack would be empty",
+            root.join("policies").display()
+        );
+        std::process::exit(1);
+    }
     let mut code = String::from("/// (path relative to the repository, contents)\npub static BUILTIN: &[(&str, &str)] = &[\n");
     // The policies to compile ahead of time: (path, text), tests left out.
     let mut policies = Vec::new();
