@@ -32,9 +32,9 @@ import data.stopguard.lib.util
 
 # Derived values are computed once, in the rule body, and the input's own
 # `policy_ids`, `policy_names` and `location` are read rather than recomputed
-# (docs/input-schema.md): the rule runs for
-# every user that may stop instances, and each function call costs regorus's VM
-# thousands of instructions.
+# (docs/input-schema.md): the rule runs for every user that may stop instances,
+# and each function call or comprehension costs regorus's VM thousands of
+# instructions.
 deny contains finding if {
 	some access in input.iam.stop_access
 	access.type == "user"
