@@ -47,6 +47,9 @@ struct Batch {
     kind: Kind,
     seq: usize,
     ranges: Vec<Range<usize>>,
+    /// Whether the scan found every byte of every range ASCII
+    /// ([`scan::split_lists`]): the elements are then UTF-8 without a check.
+    ascii: bool,
 }
 
 /// A batch parsed: its elements, or the first one's error with where it starts.
@@ -138,18 +141,20 @@ struct Scanned {
 /// [`scan::split_lists`]).
 fn scan_and_send(text: &[u8], batches: Sender<Batch>) -> Option<Scanned> {
     let mut pending: Vec<Range<usize>> = Vec::new();
+    let mut pending_ascii = true;
     let mut pending_list = (0, Kind::Users);
     let mut pending_bytes = 0;
     let mut next_seq = 0;
     // Per list found (in file order), the batches its elements went out in.
     let mut seqs: Vec<Range<usize>> = Vec::new();
-    let mut send = |(list, kind): (usize, Kind), ranges: Vec<Range<usize>>| {
+    let mut send = |(list, kind): (usize, Kind), ranges: Vec<Range<usize>>, ascii: bool| {
         // A closed channel means the parsers are gone, which only happens once
         // reading has failed: nothing to hand over then.
         let _ = batches.send(Batch {
             kind,
             seq: next_seq,
             ranges,
+            ascii,
         });
         // Lists before this one that sent nothing were empty.
         while seqs.len() <= list {
@@ -160,21 +165,24 @@ fn scan_and_send(text: &[u8], batches: Sender<Batch>) -> Option<Scanned> {
         }
         next_seq += 1;
     };
-    let split = scan::split_lists(text, &LISTS, |list, kind, range| {
+    let split = scan::split_lists(text, &LISTS, |list, kind, range, ascii| {
         if list != pending_list.0 && !pending.is_empty() {
-            send(pending_list, std::mem::take(&mut pending));
+            send(pending_list, std::mem::take(&mut pending), pending_ascii);
             pending_bytes = 0;
+            pending_ascii = true;
         }
         pending_list = (list, kind);
         pending_bytes += range.len();
+        pending_ascii &= ascii;
         pending.push(range);
         if pending_bytes >= BATCH_BYTES {
-            send(pending_list, std::mem::take(&mut pending));
+            send(pending_list, std::mem::take(&mut pending), pending_ascii);
             pending_bytes = 0;
+            pending_ascii = true;
         }
     });
     if !pending.is_empty() {
-        send(pending_list, pending);
+        send(pending_list, pending, pending_ascii);
     }
     let split = split?;
     let cut: usize = split.lists.iter().map(|(_, r)| r.len()).sum();
@@ -281,11 +289,20 @@ fn parse_batch<T: Item>(batch: &Batch, raw: &RawInput, results: &Results) {
         .ranges
         .iter()
         .map(|r| {
-            // The element's bytes, validated here (see `parse_json`). An element
-            // that is not UTF-8 fails; the caller then checks the whole text, and
-            // that error is the one reported.
-            let element = std::str::from_utf8(text.get(r.clone()).unwrap_or_default())
-                .map_err(|e| (r.start, serde::de::Error::custom(e)))?;
+            // The element's bytes, validated here (see `parse_json`), unless the
+            // scan saw that they are all ASCII. An element that is not UTF-8
+            // fails; the caller then checks the whole text, and that error is the
+            // one reported.
+            let bytes = text.get(r.clone()).unwrap_or_default();
+            let element = if batch.ascii {
+                debug_assert!(bytes.is_ascii());
+                // SAFETY: the scan classified every byte of this range and found
+                // none from 0x80 up (`scan::split_lists`, whose `ascii` flag a
+                // test holds to `is_ascii`), and ASCII is UTF-8.
+                unsafe { std::str::from_utf8_unchecked(bytes) }
+            } else {
+                std::str::from_utf8(bytes).map_err(|e| (r.start, serde::de::Error::custom(e)))?
+            };
             // Policy documents read by the fast path when it can; the element
             // whole, by serde_json, when it cannot (and for its error).
             super::fastdoc::parse_element::<T>(element)

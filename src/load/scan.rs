@@ -28,6 +28,8 @@ struct Block {
     backslash: u64,
     /// `[`, `{`, `]` and `}`: the scan tells openers from closers by the byte.
     bracket: u64,
+    /// Bytes from 0x80 up: outside ASCII.
+    high: u64,
 }
 
 /// `b'{' | 0x20 == b'{'` and `b'[' | 0x20 == b'{'`: one compare finds both openers,
@@ -55,6 +57,7 @@ fn classify_sse2(bytes: &[u8; 64]) -> Block {
             quote: 0,
             backslash: 0,
             bracket: 0,
+            high: 0,
         };
         for lane in 0..4 {
             let v = _mm_loadu_si128(bytes.as_ptr().add(lane * 16).cast::<__m128i>());
@@ -66,6 +69,8 @@ fn classify_sse2(bytes: &[u8; 64]) -> Block {
                 _mm_cmpeq_epi8(folded, open),
                 _mm_cmpeq_epi8(folded, close),
             ));
+            // The top bit of each byte.
+            block.high |= mask(v);
         }
         block
     }
@@ -90,6 +95,7 @@ fn classify_avx2(bytes: &[u8; 64]) -> Block {
         quote: 0,
         backslash: 0,
         bracket: 0,
+        high: 0,
     };
     for lane in 0..2 {
         // SAFETY: each load reads 32 bytes inside the 64-byte array (unaligned
@@ -103,6 +109,7 @@ fn classify_avx2(bytes: &[u8; 64]) -> Block {
             _mm256_cmpeq_epi8(folded, open),
             _mm256_cmpeq_epi8(folded, close),
         ));
+        block.high |= mask(v);
     }
     block
 }
@@ -122,6 +129,7 @@ fn classify_bytes(bytes: &[u8; 64]) -> Block {
         quote: 0,
         backslash: 0,
         bracket: 0,
+        high: 0,
     };
     for (i, &b) in bytes.iter().enumerate() {
         let bit = 1u64 << i;
@@ -133,6 +141,7 @@ fn classify_bytes(bytes: &[u8; 64]) -> Block {
         } else {
             0
         };
+        block.high |= if b >= 0x80 { bit } else { 0 };
     }
     block
 }
@@ -198,6 +207,9 @@ struct Brackets<'a> {
     escape_carry: bool,
     /// Whether the CPU has AVX2 ([`classify`]).
     avx2: bool,
+    /// Where the last block read that held a byte outside ASCII ends (0 when
+    /// none did).
+    high_end: usize,
 }
 
 impl<'a> Brackets<'a> {
@@ -207,6 +219,7 @@ impl<'a> Brackets<'a> {
             at: 0,
             in_string: 0,
             escape_carry: false,
+            high_end: 0,
             #[cfg(target_arch = "x86_64")]
             avx2: has_avx2(),
             #[cfg(not(target_arch = "x86_64"))]
@@ -214,6 +227,7 @@ impl<'a> Brackets<'a> {
         }
     }
 
+    /// The next block: its offset, and its brackets outside strings.
     fn next_block(&mut self) -> Option<(usize, u64)> {
         let start = self.at;
         let rest = self.text.get(start..).filter(|r| !r.is_empty())?;
@@ -235,6 +249,9 @@ impl<'a> Brackets<'a> {
         let inside = prefix_xor(block.quote & !escaped) ^ self.in_string;
         // All ones when the block ends inside a string, else zero.
         self.in_string = ((inside as i64) >> 63) as u64;
+        if block.high != 0 {
+            self.high_end = start + 64;
+        }
         Some((start, block.bracket & !inside))
     }
 }
@@ -285,16 +302,19 @@ fn key_before<K: Copy>(text: &[u8], open: usize, keys: &[(&str, K)]) -> Option<K
 }
 
 /// Scans `text`, a JSON object, for top-level members named in `keys` whose values
-/// are lists of objects or lists, and calls `element(list, key, range)` for each
-/// element of those lists, in file order; `list` counts the lists found before
-/// (it indexes [`Split::lists`]). None when the text is not shaped so (not an
+/// are lists of objects or lists, and calls `element(list, key, range, ascii)` for
+/// each element of those lists, in file order; `list` counts the lists found
+/// before (it indexes [`Split::lists`]), and `ascii` is true only when every byte
+/// of the element is ASCII (so the element is UTF-8 without a check). It is
+/// decided by 64-byte blocks: an element that shares a block with a byte outside
+/// ASCII gets false, as one that holds such a byte does. None when the text is not shaped so (not an
 /// object, unbalanced brackets, something other than an object or list in such a
 /// list, anything but one comma between elements): the caller then parses the
 /// whole text the ordinary way, and the elements already reported go unused.
 pub(super) fn split_lists<K: Copy>(
     text: &[u8],
     keys: &[(&str, K)],
-    mut element: impl FnMut(usize, K, Range<usize>),
+    mut element: impl FnMut(usize, K, Range<usize>, bool),
 ) -> Option<Split<K>> {
     let first = text.iter().position(|&b| !blank(&[b]))?;
     if text.get(first) != Some(&b'{') {
@@ -341,7 +361,10 @@ pub(super) fn split_lists<K: Copy>(
                     2 => {
                         if let Some((key, after)) = list.as_mut() {
                             *after = at + 1;
-                            element(lists.len(), *key, element_start..at + 1);
+                            // No such byte in the blocks from the element's
+                            // first to this one.
+                            let ascii = brackets.high_end <= element_start;
+                            element(lists.len(), *key, element_start..at + 1, ascii);
                         }
                     }
                     1 => {
@@ -373,7 +396,17 @@ mod tests {
 
     fn split(text: &str) -> Option<Found> {
         let mut elements = Vec::new();
-        let split = split_lists(text.as_bytes(), KEYS, |list, key, r| {
+        let split = split_lists(text.as_bytes(), KEYS, |list, key, r, ascii| {
+            // Said ASCII only when it is; and an ASCII element far from any
+            // other byte is said to be.
+            assert!(
+                !ascii || text[r.clone()].is_ascii(),
+                "{:?}",
+                &text[r.clone()]
+            );
+            if text.is_ascii() {
+                assert!(ascii, "{:?}", &text[r.clone()]);
+            }
             elements.push((list, key, text[r].to_string()))
         })?;
         // An element's list, by its place among the lists found, has its key.
@@ -453,6 +486,19 @@ mod tests {
     }
 
     #[test]
+    fn only_elements_away_from_bytes_outside_ascii_are_said_to_be_ascii() {
+        // Two blocks of spaces between elements, so that each starts in a block
+        // of its own; the last follows a `é` in the same block.
+        let gap = " ".repeat(128);
+        let text = format!(
+            r#"{{"Users": [{{"n": "a"}},{gap}{{"n": "é"}},{gap}{{"n": "b"}},{gap}{{"n": "cé"}},{{"n": "d"}}]}}"#
+        );
+        let mut flags = Vec::new();
+        split_lists(text.as_bytes(), KEYS, |_, _, _, ascii| flags.push(ascii)).unwrap();
+        assert_eq!(flags, vec![true, false, true, false, false]);
+    }
+
+    #[test]
     fn refuses_what_is_not_a_list_of_objects_in_an_object() {
         for text in [
             r#"[{"Users": [{}]}]"#,
@@ -519,8 +565,8 @@ mod tests {
         }
 
         /// The masks of a block, as numbers to compare.
-        fn masks(b: &Block) -> (u64, u64, u64) {
-            (b.quote, b.backslash, b.bracket)
+        fn masks(b: &Block) -> (u64, u64, u64, u64) {
+            (b.quote, b.backslash, b.bracket, b.high)
         }
 
         proptest! {
