@@ -22,6 +22,18 @@ use crate::model::{Account, Attachment, Group, InlinePolicy, ManagedPolicy};
 type VerdictCache =
     std::collections::HashMap<usize, Cached, std::hash::BuildHasherDefault<AddressHasher>>;
 
+/// A worker's verdict caches for one judgement of every principal: the request's
+/// own, and the two MFA questions' ([`Analyzer::write_up`]). Shared documents
+/// that do not depend on the principal get the same verdict for every principal
+/// under the same request, so each is evaluated once per worker and question
+/// rather than once per principal.
+#[derive(Default)]
+struct Caches {
+    request: VerdictCache,
+    /// MFA keys absent, and `aws:MultiFactorAuthPresent` false.
+    without_mfa: [VerdictCache; 2],
+}
+
 enum Cached {
     Fixed(DocVerdict),
     /// The document reads facts about the principal (its ARN, tags, name).
@@ -911,8 +923,8 @@ impl<'a> Analyzer<'a> {
             resource,
             context: ctx,
         };
-        let mut out = self.judge_principals(&req, |j, scp_layers| {
-            self.write_up(j, &req, scp_layers, with_mfa)
+        let mut out = self.judge_principals(&req, |j, scp_layers, caches| {
+            self.write_up(j, &req, scp_layers, with_mfa, &mut caches.without_mfa)
         });
         out.sort_by(|a, b| a.arn.cmp(&b.arn));
         out
@@ -933,7 +945,9 @@ impl<'a> Analyzer<'a> {
             resource,
             context: ctx,
         };
-        self.judge_principals(&req, |j, _| (j.principal.arn, ActionGrants::judged(j, ctx)))
+        self.judge_principals(&req, |j, _, _| {
+            (j.principal.arn, ActionGrants::judged(j, ctx))
+        })
     }
 
     /// Each SCP level's verdict on the request, and the limits the levels that allow
@@ -954,30 +968,32 @@ impl<'a> Analyzer<'a> {
     /// `write`, with the SCP levels' verdicts, in principal order; nothing when the
     /// SCPs deny the request to everyone. Principals are independent: on a large
     /// account they are judged in parallel, each thread with its own verdict
-    /// cache, and the results concatenated in order.
+    /// caches (which `write` may use too), and the results concatenated in order.
     fn judge_principals<R: Send>(
         &self,
         req: &Request,
-        write: impl Fn(&Judgement<'a, '_>, &[Layer]) -> R + Sync,
+        write: impl Fn(&Judgement<'a, '_>, &[Layer], &mut Caches) -> R + Sync,
     ) -> Vec<R> {
         let Some((scp_layers, scp_limits)) = self.scp_gate(req) else {
             return vec![];
         };
         let (scp_layers, scp_limits) = (scp_layers.as_slice(), scp_limits.as_slice());
-        let judge = |chunk: &[Principal<'a>], cache: &mut VerdictCache| -> Vec<R> {
+        let judge = |chunk: &[Principal<'a>], caches: &mut Caches| -> Vec<R> {
             let mut out = Vec::new();
             for p in chunk {
                 // The principal's request context, made once: deciding makes it for
                 // every principal with an Allow, and the verdicts and limits read it.
                 let mut context = None;
-                let Some(decision) = self.decide(p, req, scp_layers, cache, &mut context) else {
+                let Some(decision) =
+                    self.decide(p, req, scp_layers, &mut caches.request, &mut context)
+                else {
                     continue;
                 };
                 let Some(word) = access_word(decision) else {
                     continue;
                 };
                 let context = context.unwrap_or_else(|| self.principal_context(p, req.context));
-                let verdicts = self.verdicts(p, req, &context, cache);
+                let verdicts = self.verdicts(p, req, &context, &caches.request);
                 let limits = self.limits(p, req, &context, scp_limits);
                 let judged = Judgement {
                     principal: p,
@@ -986,22 +1002,22 @@ impl<'a> Analyzer<'a> {
                     context,
                     limits,
                 };
-                out.push(write(&judged, scp_layers));
+                out.push(write(&judged, scp_layers, caches));
             }
             out
         };
         let principals = self.principals();
         let threads = self.threads;
         if threads < 2 || principals.len() < PARALLEL_ABOVE {
-            return judge(principals, &mut VerdictCache::default());
+            return judge(principals, &mut Caches::default());
         }
         // Principals differ in cost (a user with groups and MFA questions against a
         // role with one policy), and the export lists them by kind: workers take
         // runs of them as they finish one, each keeping its own verdict cache
         // across its runs. Halves took 3.5 and 9.4 ms on the benchmark export.
         let runs: Vec<&[Principal<'a>]> = principals.chunks(JUDGE_RUN).collect();
-        crate::par::map_with(&runs, threads, VerdictCache::default, |cache, run| {
-            judge(run, cache)
+        crate::par::map_with(&runs, threads, Caches::default, |caches, run| {
+            judge(run, caches)
         })
         .into_iter()
         .flatten()
@@ -1060,6 +1076,7 @@ impl<'a> Analyzer<'a> {
         req: &Request,
         scp_layers: &[Layer],
         with_mfa: bool,
+        without_mfa: &mut [VerdictCache; 2],
     ) -> Access {
         let p = j.principal;
         let ctx = &j.context;
@@ -1075,15 +1092,20 @@ impl<'a> Analyzer<'a> {
                 .with_absent("aws:MultiFactorAuthPresent")
                 .with_absent("aws:MultiFactorAuthAge");
             let falsy = ctx.with("aws:MultiFactorAuthPresent", vec!["false".into()]);
-            [absent, falsy].iter().all(|c| {
-                let r = Request {
-                    context: c,
-                    ..req.clone()
-                };
-                let mut local = VerdictCache::default();
-                self.decide(p, &r, scp_layers, &mut local, &mut None)
-                    .is_none_or(|d| d == Tri::False)
-            })
+            // Each question with its own cache, kept across the worker's principals:
+            // a document cached there does not depend on the principal, so its
+            // verdict under the question is the same for every one of them.
+            [absent, falsy]
+                .iter()
+                .zip(without_mfa.iter_mut())
+                .all(|(c, cache)| {
+                    let r = Request {
+                        context: c,
+                        ..req.clone()
+                    };
+                    self.decide(p, &r, scp_layers, cache, &mut None)
+                        .is_none_or(|d| d == Tri::False)
+                })
         });
         Access {
             arn: p.arn.to_string(),
@@ -1821,6 +1843,58 @@ mod tests {
         let grants = found[0]["grants"].as_array().unwrap();
         assert_eq!(grants.len(), 1, "{grants:?}");
         assert_eq!(grants[0]["statement_index"], 0, "{grants:?}");
+    }
+
+    /// The MFA questions are answered with caches kept across a worker's users
+    /// (`Caches`): a managed policy shared by several users gets each question's
+    /// own verdict, for every one of them. One policy denies the call both with
+    /// the MFA keys absent and with `aws:MultiFactorAuthPresent` false; the other
+    /// (the key must be present) denies only the first. A verdict read from the
+    /// request's cache, or from the other question's, answers one user wrongly.
+    #[test]
+    fn mfa_questions_have_their_own_verdicts_for_every_user_of_a_shared_policy() {
+        let managed = |name: &str, condition: serde_json::Value| {
+            json!({"PolicyName": name, "PolicyId": format!("ANPA{name}"), "Path": "/",
+                   "Arn": format!("arn:aws:iam::111122223333:policy/{name}"),
+                   "DefaultVersionId": "v1", "AttachmentCount": 2, "IsAttachable": true,
+                   "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true, "Document":
+                       {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                        "Action": "ec2:StopInstances", "Resource": "*", "Condition": condition}]}}]})
+        };
+        let user = |name: &str, policy: &str| {
+            json!({"UserName": name, "UserId": format!("AIDA{name}"), "Path": "/",
+                   "Arn": format!("arn:aws:iam::111122223333:user/{name}"),
+                   "UserPolicyList": [], "GroupList": [],
+                   "AttachedManagedPolicies": [{"PolicyName": policy,
+                       "PolicyArn": format!("arn:aws:iam::111122223333:policy/{policy}")}]})
+        };
+        let export = json!({
+        "UserDetailList": [user("a1", "needs-mfa"), user("b1", "key-present"),
+                           user("a2", "needs-mfa"), user("b2", "key-present")],
+        "GroupDetailList": [], "RoleDetailList": [],
+        "Policies": [
+            managed("needs-mfa", json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+            managed("key-present", json!({"Null": {"aws:MultiFactorAuthPresent": "false"}})),
+        ]});
+        let account = load_export(&export);
+        let access = Analyzer::new(&account, &[]).who_can_direct(
+            crate::input::STOP_ACTION,
+            "arn:aws:ec2:*:111122223333:instance/*",
+            &RequestContext::unknown(),
+        );
+        let found: Vec<(&str, Option<bool>)> = access
+            .iter()
+            .map(|a| (a.name.as_str(), a.mfa_required))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("a1", Some(true)),
+                ("a2", Some(true)),
+                ("b1", Some(false)),
+                ("b2", Some(false)),
+            ]
+        );
     }
 
     #[test]
