@@ -13,16 +13,26 @@ pub fn package_of(text: &str) -> Option<String> {
         .map(|p| p.trim().to_string())
 }
 
-/// The result rules a module defines at top level.
+/// The result rules a module defines at top level, in [`RESULT_RULES`]' order:
+/// one pass over the lines, which stops once all of them are found.
 pub fn result_rules(text: &str) -> Vec<&'static str> {
+    let defines = |l: &str, rule: &str| {
+        l.strip_prefix(rule)
+            .is_some_and(|rest| rest.starts_with([' ', '[', '{', '\t']) || rest.is_empty())
+    };
+    let mut found = [false; RESULT_RULES.len()];
+    for l in text.lines() {
+        for (seen, rule) in found.iter_mut().zip(RESULT_RULES) {
+            *seen = *seen || defines(l, rule);
+        }
+        if found.iter().all(|&f| f) {
+            break;
+        }
+    }
     RESULT_RULES
         .into_iter()
-        .filter(|rule| {
-            text.lines().any(|l| {
-                l.strip_prefix(rule)
-                    .is_some_and(|rest| rest.starts_with([' ', '[', '{', '\t']) || rest.is_empty())
-            })
-        })
+        .zip(found)
+        .filter_map(|(rule, f)| f.then_some(rule))
         .collect()
 }
 
@@ -40,4 +50,18 @@ pub fn entry_point_names<'a>(modules: impl IntoIterator<Item = &'a str>) -> Vec<
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_rules_are_found_at_the_start_of_a_line_in_their_order() {
+        let text = "package p\nwarn contains x if { true }\n  deny if { false }\n\
+                    # deny contains\ndenying := 1\ndeny[msg] { msg := 1 }\nviolation\n";
+        assert_eq!(result_rules(text), vec!["deny", "violation", "warn"]);
+        assert_eq!(result_rules("package p\nwarn\tcontains 1\n"), vec!["warn"]);
+        assert!(result_rules("package p\n deny := 1\ndenial := 2\n").is_empty());
+    }
 }

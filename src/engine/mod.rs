@@ -352,11 +352,13 @@ fn check_contract(s: &PolicySource, meta: Option<&Metadata>) -> Option<Error> {
 /// from their text before they are compiled (what [`PolicyEngine::has_per_file_policies`]
 /// answers after): so that inputs can be read while the policies compile.
 pub fn sources_have_per_file_policies(sources: &[PolicySource], namespaces: &[String]) -> bool {
+    // The package first: it is near the top, where the rules are found by a pass
+    // over the whole text, and this runs before anything else starts.
     sources.iter().any(|s| {
         s.is_rego()
             && !s.is_test()
-            && !result_rules(&s.text).is_empty()
             && package_of(&s.text).is_some_and(|p| is_conftest_package(&p, namespaces))
+            && !result_rules(&s.text).is_empty()
     })
 }
 
