@@ -6,11 +6,33 @@
 //! compiling 31 policies on every run (most of a small check's time). The
 //! engine uses that program only for exactly these files and falls back to
 //! compiling at run time otherwise, or when this step could not compile them (the
-//! engine then reports the error properly).
+//! engine then reports the error properly). Beside the program it writes what the
+//! engine derives from the pack's text before running it (METADATA, input reads,
+//! entry points: `src/engine/builtin_facts.rs`), computed by the engine's own
+//! modules, included here by path.
 use std::path::Path;
 
 #[path = "src/engine/entry_points.rs"]
 mod entry_points;
+
+// What `builtin_facts` needs, as the engine has it (no crate items beyond these).
+#[path = "src/engine/builtin_facts.rs"]
+mod builtin_facts;
+mod findings {
+    pub use crate::severity::Severity;
+}
+#[allow(dead_code)]
+#[path = "src/engine/metadata.rs"]
+mod metadata;
+#[allow(dead_code)]
+#[path = "src/engine/reads.rs"]
+mod reads;
+#[allow(dead_code)]
+#[path = "src/engine/rvm_gaps.rs"]
+mod rvm_gaps;
+#[allow(dead_code)]
+#[path = "src/severity.rs"]
+mod severity;
 
 /// The pack's policies (path, text), tests left out, compiled as the engine does
 /// (`PolicyEngine::load` and `compile_vm`): Rego v1, every result rule an entry.
@@ -114,6 +136,17 @@ fn main() {
     });
     let out = out_dir.join("builtin_program.rvm");
     if let Err(e) = std::fs::write(&out, program) {
+        println!("cargo:warning=cannot write {}: {e}", out.display());
+        std::process::exit(1);
+    }
+
+    // `null` when a METADATA block does not parse: the engine then derives the
+    // facts itself, and reports the error there.
+    let facts = builtin_facts::of(&policies)
+        .and_then(|f| serde_json::to_string(&f).ok())
+        .unwrap_or_else(|| "null".to_string());
+    let out = out_dir.join("builtin_facts.json");
+    if let Err(e) = std::fs::write(&out, facts) {
         println!("cargo:warning=cannot write {}: {e}", out.display());
         std::process::exit(1);
     }

@@ -30,4 +30,5 @@ pub mod par;
 pub mod patterns;
 pub mod rego_value;
 pub mod report;
+pub mod severity;
 pub mod triage;

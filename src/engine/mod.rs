@@ -1,6 +1,7 @@
 //! The policy engine: loads Rego policies (the built-in pack and the user's) into
 //! regorus once, with their METADATA and parameters, and turns what their `deny`
 //! rules produce into [`Finding`]s. Evaluation never prints.
+mod builtin_facts;
 pub mod metadata;
 pub mod reads;
 mod rvm_gaps;
@@ -129,6 +130,18 @@ fn builtin_program() -> Option<std::sync::Arc<regorus::rvm::program::Program>> {
         .clone()
 }
 
+/// What `build.rs` derived from the built-in pack ([`builtin_facts`]), when it
+/// could: read once.
+static BUILTIN_FACTS: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_facts.json"));
+
+fn builtin_facts() -> Option<&'static builtin_facts::PackFacts> {
+    static FACTS: std::sync::OnceLock<Option<builtin_facts::PackFacts>> =
+        std::sync::OnceLock::new();
+    FACTS
+        .get_or_init(|| serde_json::from_str(BUILTIN_FACTS).ok().flatten())
+        .as_ref()
+}
+
 /// The program `build.rs` compiled, when `sources` (tests left out) are exactly
 /// the built-in pack and the program has exactly their entry points; None sends
 /// the engine to compile them itself.
@@ -148,18 +161,22 @@ fn precompiled_for(
         return None;
     }
     // The VM evaluates some rule heads wrongly (rvm_gaps): such packs run on the
-    // interpreter, precompiled or not.
-    if policies
-        .iter()
-        .any(|t| rvm_gaps::first_bracketed_rule_head(t).is_some())
-    {
+    // interpreter, precompiled or not. These are the built-in pack's sources, so
+    // what build.rs found in them holds.
+    let (gap, names) = match builtin_facts() {
+        Some(f) => (f.rvm_gap, f.entry_points.clone()),
+        None => (
+            policies
+                .iter()
+                .any(|t| rvm_gaps::first_bracketed_rule_head(t).is_some()),
+            entry_points::entry_point_names(policies.iter().copied()),
+        ),
+    };
+    if gap {
         return None;
     }
     let program = builtin_program()?;
-    let names: std::collections::BTreeSet<String> =
-        entry_points::entry_point_names(policies.iter().copied())
-            .into_iter()
-            .collect();
+    let names: std::collections::BTreeSet<String> = names.into_iter().collect();
     let compiled: std::collections::BTreeSet<String> =
         program.entry_points.keys().cloned().collect();
     (names == compiled).then_some(program)
@@ -464,7 +481,20 @@ impl PolicyEngine {
                     continue;
                 }
             }
-            let meta = match metadata::parse(&s.text) {
+            // The built-in pack's METADATA as build.rs read it, when this is the
+            // pack and it could: the same parse, done once at build time.
+            let known = precompiled
+                .as_ref()
+                .and(builtin_facts())
+                .and_then(|f| f.policies.iter().find(|p| p.path == s.path));
+            let parsed = match known {
+                Some(p) => Ok(p
+                    .metadata
+                    .clone()
+                    .map(|(m, offset, len)| (m, metadata::BlockSpan { offset, len }))),
+                None => metadata::parse(&s.text),
+            };
+            let meta = match parsed {
                 Ok(m) => m,
                 Err(e) => {
                     errors.push(Error::Policy {
@@ -697,6 +727,9 @@ impl PolicyEngine {
     /// The parts of `input` the loaded (non-test) policies can read, so that the
     /// input builder may leave the rest out (see [`reads`]).
     pub fn input_reads(&self) -> reads::InputReads {
+        if let Some(f) = builtin_facts().filter(|_| self.is_precompiled()) {
+            return reads::InputReads::from_paths(f.reads.clone());
+        }
         reads::InputReads::scan(
             self.sources
                 .iter()
@@ -1287,6 +1320,33 @@ mod tests {
         let reads = engine.input_reads();
         let facts = crate::input::analyse(&account, &[], &reads);
         crate::input::build_value(&account, &facts, &reads).unwrap()
+    }
+
+    /// What build.rs wrote about the built-in pack is what the engine would
+    /// derive from it now, and a check of the pack alone uses it: METADATA, input
+    /// reads and entry points.
+    #[test]
+    fn build_rs_derived_the_builtin_packs_facts_as_the_engine_would() {
+        let policies: Vec<(String, String)> = builtin_sources()
+            .into_iter()
+            .filter(|s| s.is_rego() && !s.is_test())
+            .map(|s| (s.path, s.text))
+            .collect();
+        let now = builtin_facts::of(&policies).expect("the pack's METADATA parses");
+        let built = builtin_facts().expect("build.rs wrote the facts");
+        assert_eq!(
+            serde_json::to_value(built).unwrap(),
+            serde_json::to_value(&now).unwrap()
+        );
+        assert_eq!(built.policies.len(), policies.len());
+        // Every policy has its block; the library modules have none.
+        assert!(built
+            .policies
+            .iter()
+            .all(|p| p.metadata.is_some() != p.path.starts_with("policies/lib/")));
+        let engine = PolicyEngine::load(builtin_sources(), None, &Options::default()).unwrap();
+        assert!(engine.is_precompiled());
+        assert_eq!(engine.input_reads().paths(), built.reads.as_slice());
     }
 
     #[test]

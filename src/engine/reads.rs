@@ -46,6 +46,14 @@ impl InputReads {
         }
     }
 
+    /// The references [`Self::scan`] found before (its [`Self::paths`]).
+    pub fn from_paths(paths: Vec<Vec<String>>) -> Self {
+        InputReads {
+            paths,
+            everything: false,
+        }
+    }
+
     /// The paths referenced, each a list of field names from `input`.
     pub fn paths(&self) -> &[Vec<String>] {
         &self.paths
