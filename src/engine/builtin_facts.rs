@@ -1,5 +1,5 @@
 //! What the engine derives from the built-in pack's text before it can run it:
-//! each policy's METADATA, the parts of the input the pack reads, its entry
+//! each policy's METADATA and the parts of the input it reads, the pack's entry
 //! points, and whether the VM can run it. `build.rs` computes them with this
 //! code and writes them beside the compiled program; a check of the built-in
 //! pack alone reads them back instead of parsing 31 METADATA blocks of YAML and
@@ -14,8 +14,6 @@ use super::metadata::Metadata;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PackFacts {
     pub policies: Vec<PolicyFacts>,
-    /// `InputReads::scan`'s paths.
-    pub reads: Vec<Vec<String>>,
     /// `entry_point_names`.
     pub entry_points: Vec<String>,
     /// Whether some policy has a rule head the VM evaluates wrongly (`rvm_gaps`).
@@ -28,6 +26,8 @@ pub struct PolicyFacts {
     pub path: String,
     /// `metadata::parse`'s answer: the block with its offset and length, or none.
     pub metadata: Option<(Metadata, usize, usize)>,
+    /// The input paths it reads (`InputReads::scan` of it alone).
+    pub reads: Vec<Vec<String>>,
 }
 
 /// The facts of `policies` (path, text); None when a METADATA block does not
@@ -43,12 +43,14 @@ pub fn of(policies: &[(String, String)]) -> Option<PackFacts> {
         out.push(PolicyFacts {
             path: path.clone(),
             metadata,
+            reads: super::reads::InputReads::scan([text.as_str()])
+                .paths()
+                .to_vec(),
         });
     }
     let texts = || policies.iter().map(|(_, t)| t.as_str());
     Some(PackFacts {
         policies: out,
-        reads: super::reads::InputReads::scan(texts()).paths().to_vec(),
         entry_points: super::entry_points::entry_point_names(texts()),
         rvm_gap: texts().any(|t| super::rvm_gaps::first_bracketed_rule_head(t).is_some()),
     })

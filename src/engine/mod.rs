@@ -55,6 +55,8 @@ pub struct LoadedPolicy {
     pub builtin: bool,
     /// The result rules (`deny`, `warn`, `violation`) the module defines.
     pub rules: Vec<&'static str>,
+    /// The input paths it reads ([`reads`]; none for a test).
+    pub reads: Vec<Vec<String>>,
     pub text: String,
 }
 
@@ -546,6 +548,11 @@ impl PolicyEngine {
                     }
                 }
             }
+            let reads = match known {
+                Some(p) => p.reads.clone(),
+                None if s.is_test() => vec![],
+                None => reads::InputReads::scan([s.text.as_str()]).paths().to_vec(),
+            };
             policies.push(LoadedPolicy {
                 path: s.path.clone(),
                 package,
@@ -553,6 +560,7 @@ impl PolicyEngine {
                 is_test: s.is_test(),
                 builtin: s.builtin,
                 rules,
+                reads,
                 text: s.text.clone(),
             });
         }
@@ -727,15 +735,15 @@ impl PolicyEngine {
     /// The parts of `input` the loaded (non-test) policies can read, so that the
     /// input builder may leave the rest out (see [`reads`]).
     pub fn input_reads(&self) -> reads::InputReads {
-        if let Some(f) = builtin_facts().filter(|_| self.is_precompiled()) {
-            return reads::InputReads::from_paths(f.reads.clone());
-        }
-        reads::InputReads::scan(
-            self.sources
-                .iter()
-                .filter(|s| s.is_rego() && !s.is_test())
-                .map(|s| s.text.as_str()),
-        )
+        let mut paths: Vec<Vec<String>> = self
+            .policies
+            .iter()
+            .filter(|p| !p.is_test)
+            .flat_map(|p| p.reads.iter().cloned())
+            .collect();
+        paths.sort();
+        paths.dedup();
+        reads::InputReads::from_paths(paths)
     }
 
     /// Whether some policies judge each input file on its own (conftest's contract).
@@ -939,13 +947,9 @@ impl PolicyEngine {
             }
         };
         let weight = |i: usize| -> usize {
-            self.policies.get(i).map_or(0, |p| {
-                reads::InputReads::scan([p.text.as_str()])
-                    .paths()
-                    .iter()
-                    .map(|path| size_at(path))
-                    .sum()
-            })
+            self.policies
+                .get(i)
+                .map_or(0, |p| p.reads.iter().map(|path| size_at(path)).sum())
         };
         let weights: Vec<usize> = entries.iter().map(|(i, _, _)| weight(*i)).collect();
         let mut order: Vec<usize> = (0..entries.len()).collect();
@@ -1346,7 +1350,8 @@ mod tests {
             .all(|p| p.metadata.is_some() != p.path.starts_with("policies/lib/")));
         let engine = PolicyEngine::load(builtin_sources(), None, &Options::default()).unwrap();
         assert!(engine.is_precompiled());
-        assert_eq!(engine.input_reads().paths(), built.reads.as_slice());
+        let scanned = reads::InputReads::scan(policies.iter().map(|(_, t)| t.as_str()));
+        assert_eq!(engine.input_reads().paths(), scanned.paths());
     }
 
     #[test]
