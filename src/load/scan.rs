@@ -23,6 +23,7 @@
 use std::ops::Range;
 
 /// Bit masks of one 64-byte block: bit `i` stands for byte `i`.
+#[derive(Default)]
 struct Block {
     quote: u64,
     backslash: u64,
@@ -37,6 +38,34 @@ struct Block {
 const OPEN: u8 = b'{';
 const CLOSE: u8 = b'}';
 
+/// A block classified `$lanes` vectors of `$width` bytes at a time, with the
+/// intrinsics of one instruction set: the same steps for SSE2 and AVX2. Expands
+/// to code that needs an `unsafe` block (the loads read through a pointer).
+#[cfg(target_arch = "x86_64")]
+macro_rules! classify_lanes {
+    ($bytes:expr, $vector:ty, $lanes:literal, $width:literal, $bits:ty,
+     $load:ident, $splat:ident, $or:ident, $eq:ident, $movemask:ident) => {{
+        let quote = $splat(b'"' as i8);
+        let backslash = $splat(b'\\' as i8);
+        let case = $splat(0x20);
+        let open = $splat(OPEN as i8);
+        let close = $splat(CLOSE as i8);
+        let mut block = Block::default();
+        for lane in 0..$lanes {
+            // Inside the 64-byte array: `lane * $width + $width <= 64`.
+            let v = $load($bytes.as_ptr().add(lane * $width).cast::<$vector>());
+            let folded = $or(v, case);
+            let mask = |m: $vector| u64::from($movemask(m) as $bits) << (lane * $width);
+            block.quote |= mask($eq(v, quote));
+            block.backslash |= mask($eq(v, backslash));
+            block.bracket |= mask($or($eq(folded, open), $eq(folded, close)));
+            // The top bit of each byte.
+            block.high |= mask(v);
+        }
+        block
+    }};
+}
+
 /// Classifies a block with SSE2, 16 bytes at a time. SSE2 is part of the x86-64
 /// baseline, so this always runs; [`classify_avx2`] does the same work in half
 /// the instructions where the CPU has AVX2.
@@ -48,31 +77,18 @@ fn classify_sse2(bytes: &[u8; 64]) -> Block {
     // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics are always
     // available; each load reads 16 bytes inside the 64-byte array.
     unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        let case = _mm_set1_epi8(0x20);
-        let open = _mm_set1_epi8(OPEN as i8);
-        let close = _mm_set1_epi8(CLOSE as i8);
-        let mut block = Block {
-            quote: 0,
-            backslash: 0,
-            bracket: 0,
-            high: 0,
-        };
-        for lane in 0..4 {
-            let v = _mm_loadu_si128(bytes.as_ptr().add(lane * 16).cast::<__m128i>());
-            let folded = _mm_or_si128(v, case);
-            let mask = |m: __m128i| u64::from(_mm_movemask_epi8(m) as u16) << (lane * 16);
-            block.quote |= mask(_mm_cmpeq_epi8(v, quote));
-            block.backslash |= mask(_mm_cmpeq_epi8(v, backslash));
-            block.bracket |= mask(_mm_or_si128(
-                _mm_cmpeq_epi8(folded, open),
-                _mm_cmpeq_epi8(folded, close),
-            ));
-            // The top bit of each byte.
-            block.high |= mask(v);
-        }
-        block
+        classify_lanes!(
+            bytes,
+            __m128i,
+            4,
+            16,
+            u16,
+            _mm_loadu_si128,
+            _mm_set1_epi8,
+            _mm_or_si128,
+            _mm_cmpeq_epi8,
+            _mm_movemask_epi8
+        )
     }
 }
 
@@ -86,32 +102,22 @@ fn classify_avx2(bytes: &[u8; 64]) -> Block {
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
     };
-    let quote = _mm256_set1_epi8(b'"' as i8);
-    let backslash = _mm256_set1_epi8(b'\\' as i8);
-    let case = _mm256_set1_epi8(0x20);
-    let open = _mm256_set1_epi8(OPEN as i8);
-    let close = _mm256_set1_epi8(CLOSE as i8);
-    let mut block = Block {
-        quote: 0,
-        backslash: 0,
-        bracket: 0,
-        high: 0,
-    };
-    for lane in 0..2 {
-        // SAFETY: each load reads 32 bytes inside the 64-byte array (unaligned
-        // loads need no alignment).
-        let v = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(lane * 32).cast::<__m256i>()) };
-        let folded = _mm256_or_si256(v, case);
-        let mask = |m: __m256i| u64::from(_mm256_movemask_epi8(m) as u32) << (lane * 32);
-        block.quote |= mask(_mm256_cmpeq_epi8(v, quote));
-        block.backslash |= mask(_mm256_cmpeq_epi8(v, backslash));
-        block.bracket |= mask(_mm256_or_si256(
-            _mm256_cmpeq_epi8(folded, open),
-            _mm256_cmpeq_epi8(folded, close),
-        ));
-        block.high |= mask(v);
+    // SAFETY: each load reads 32 bytes inside the 64-byte array (unaligned loads
+    // need no alignment); AVX2 is enabled for this function.
+    unsafe {
+        classify_lanes!(
+            bytes,
+            __m256i,
+            2,
+            32,
+            u32,
+            _mm256_loadu_si256,
+            _mm256_set1_epi8,
+            _mm256_or_si256,
+            _mm256_cmpeq_epi8,
+            _mm256_movemask_epi8
+        )
     }
-    block
 }
 
 /// Whether [`classify_avx2`] may run here (the answer is cached by the standard
@@ -125,12 +131,7 @@ fn has_avx2() -> bool {
 /// with, and what runs on other architectures.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 fn classify_bytes(bytes: &[u8; 64]) -> Block {
-    let mut block = Block {
-        quote: 0,
-        backslash: 0,
-        bracket: 0,
-        high: 0,
-    };
+    let mut block = Block::default();
     for (i, &b) in bytes.iter().enumerate() {
         let bit = 1u64 << i;
         let folded = b | 0x20;
