@@ -93,11 +93,16 @@ fn classify_sse2(bytes: &[u8; 64]) -> Block {
 }
 
 /// [`classify_sse2`] with AVX2, 32 bytes at a time: a check of the benchmark
-/// export took 22 million fewer instructions (2.5%) than with SSE2 alone. Call
-/// it only where the CPU has AVX2.
+/// export took 22 million fewer instructions (2.5%) than with SSE2 alone.
+///
+/// # Safety
+///
+/// Only where the CPU has AVX2 ([`has_avx2`]). `unsafe fn` rather than a safe
+/// `#[target_feature]` function, which needs Rust 1.86, above this crate's
+/// `rust-version`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn classify_avx2(bytes: &[u8; 64]) -> Block {
+unsafe fn classify_avx2(bytes: &[u8; 64]) -> Block {
     use std::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
