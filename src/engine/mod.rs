@@ -735,15 +735,13 @@ impl PolicyEngine {
     /// The parts of `input` the loaded (non-test) policies can read, so that the
     /// input builder may leave the rest out (see [`reads`]).
     pub fn input_reads(&self) -> reads::InputReads {
-        let mut paths: Vec<Vec<String>> = self
-            .policies
-            .iter()
-            .filter(|p| !p.is_test)
-            .flat_map(|p| p.reads.iter().cloned())
-            .collect();
-        paths.sort();
-        paths.dedup();
-        reads::InputReads::from_paths(paths)
+        reads::InputReads::from_paths(
+            self.policies
+                .iter()
+                .filter(|p| !p.is_test)
+                .flat_map(|p| p.reads.iter().cloned())
+                .collect(),
+        )
     }
 
     /// Whether some policies judge each input file on its own (conftest's contract).

@@ -38,16 +38,14 @@ impl InputReads {
         for text in sources {
             scan_source(text, &mut paths);
         }
-        paths.sort();
-        paths.dedup();
-        InputReads {
-            paths,
-            everything: false,
-        }
+        Self::from_paths(paths)
     }
 
-    /// The references [`Self::scan`] found before (its [`Self::paths`]).
-    pub fn from_paths(paths: Vec<Vec<String>>) -> Self {
+    /// References found before, in any order and repeated: the union of several
+    /// scans' [`Self::paths`], say.
+    pub fn from_paths(mut paths: Vec<Vec<String>>) -> Self {
+        paths.sort();
+        paths.dedup();
         InputReads {
             paths,
             everything: false,
