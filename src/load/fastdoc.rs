@@ -293,17 +293,34 @@ impl<'a> Reader<'a> {
     /// A string at the cursor: its contents' range, and whether they hold an
     /// escape. Checked as serde_json checks a string it skips: no control
     /// character, and only the escapes JSON allows (`\u` with four hex digits).
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Option<(Range<usize>, bool)> {
         let b = self.b;
         if b.get(self.i) != Some(&b'"') {
             return None;
         }
         let start = self.i + 1;
-        let mut i = start;
+        // Almost every string of an export holds no escape, so the first `"`,
+        // `\` or control character after the opening quote closes it. That case
+        // is read here, inlined into each caller; the call it replaces cost about
+        // a third of the 1.4 million strings' instructions on the benchmark
+        // export (865 -> 826 million for a whole check, callgrind).
+        let end = special(b, start);
+        if b.get(end) == Some(&b'"') {
+            self.i = end + 1;
+            return Some((start..end, false));
+        }
+        self.string_rest(start, end)
+    }
+
+    /// The rest of [`Self::string`] from `i`, where the first `"`, `\` or control
+    /// character after its opening quote at `start - 1` lies, when that is not
+    /// the closing quote.
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize, mut i: usize) -> Option<(Range<usize>, bool)> {
+        let b = self.b;
         let mut escapes = false;
         loop {
-            i = special(b, i);
             match *b.get(i)? {
                 b'"' => {
                     self.i = i + 1;
@@ -326,6 +343,7 @@ impl<'a> Reader<'a> {
                 // A control character.
                 _ => return None,
             }
+            i = special(b, i);
         }
     }
 
