@@ -361,7 +361,7 @@ impl<'a> Reader<'a> {
 
     /// A value that is either a plain string or something else: Some(None) for
     /// the latter, skipped; None when it is not valid.
-    #[inline]
+    #[inline(always)]
     fn maybe_plain_string(&mut self) -> Option<Option<&'a str>> {
         if self.peek()? == b'"' {
             let (contents, escapes) = self.string()?;
@@ -462,8 +462,19 @@ impl<'a> Reader<'a> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
-    /// Any value, checked and skipped.
+    /// Any value, checked and skipped: a string here, in the caller (most values
+    /// skipped are), anything else in [`Self::skip_other`].
+    #[inline(always)]
     fn skip_value(&mut self) -> Option<()> {
+        if self.peek()? == b'"' {
+            return self.string().map(drop);
+        }
+        self.skip_other()
+    }
+
+    /// A value other than a string, checked and skipped.
+    #[inline(never)]
+    fn skip_other(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' => self.object(|r, _| r.skip_value()),
