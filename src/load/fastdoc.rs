@@ -350,7 +350,7 @@ impl<'a> Reader<'a> {
     /// A string value without escapes; None for anything else (escapes, whose
     /// checks on `\u` pairs differ between strings read and strings skipped, and
     /// values of other types, which are left to serde_json).
-    #[inline]
+    #[inline(always)]
     fn plain_string(&mut self) -> Option<&'a str> {
         let (contents, escapes) = self.string()?;
         if escapes {
