@@ -1210,10 +1210,7 @@ impl<'p> RuleFacts<'p> {
                         "line" => line = number_of(value),
                         "column" => column = number_of(value),
                         "severity" => {
-                            severity = match value {
-                                regorus::Value::String(s) => s.parse().ok(),
-                                _ => None,
-                            }
+                            severity = value.as_string().ok().and_then(|s| s.parse().ok());
                         }
                         _ => {}
                     }
@@ -1223,13 +1220,11 @@ impl<'p> RuleFacts<'p> {
             other => msg = Some(json_of(other).to_string()),
         }
         let message = msg.or(message).unwrap_or_default();
-        let resource = resource.unwrap_or_default();
         let severity = severity.unwrap_or(self.severity);
-        let resource = if resource.is_empty() {
-            input_file.map(str::to_string).unwrap_or_default()
-        } else {
-            resource
-        };
+        let resource = resource
+            .filter(|r| !r.is_empty())
+            .or_else(|| input_file.map(str::to_string))
+            .unwrap_or_default();
         let fingerprint = crate::findings::fingerprint(&self.id, &resource, &message);
         Finding {
             rule: self.id.clone(),

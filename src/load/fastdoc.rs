@@ -472,7 +472,9 @@ impl<'a> Reader<'a> {
         self.skip_other()
     }
 
-    /// A value other than a string, checked and skipped.
+    /// Any value, checked and skipped, out of line: [`Self::skip_value`]'s path
+    /// for everything but a string (which it also reads, so that it takes any
+    /// value).
     #[inline(never)]
     fn skip_other(&mut self) -> Option<()> {
         match self.peek()? {
