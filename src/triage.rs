@@ -154,9 +154,9 @@ pub fn apply_exceptions(
             file: Some(source.to_string()),
             line: None,
             column: None,
-            policy: source.to_string(),
+            policy: source.into(),
             kind: "deny".into(),
-            details: serde_json::Value::Null,
+            details: Default::default(),
             suppressed: None,
             baseline: false,
         });

@@ -41,7 +41,7 @@ impl Reporter for Junit {
             r.findings.len()
         )?;
         for (rule, list) in &suites {
-            let title = list.first().map(|f| f.title.as_str()).unwrap_or("");
+            let title = list.first().map(|f| &*f.title).unwrap_or("");
             let failing = list.iter().filter(|f| f.counts()).count();
             let skipped = list.len() - failing;
             writeln!(
