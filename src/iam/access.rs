@@ -70,6 +70,15 @@ fn literal_prefix(pattern: &str) -> &str {
     pattern.get(..end).unwrap_or(pattern)
 }
 
+/// The account field of an ARN (its fifth, `arn:partition:service:region:account:...`),
+/// when it is there and not empty.
+fn arn_account(arn: &str) -> Option<&str> {
+    let mut colons = arn.match_indices(':').map(|(i, _)| i);
+    let start = colons.nth(3)? + 1;
+    let end = colons.next().unwrap_or(arn.len());
+    arn.get(start..end).filter(|a| !a.is_empty())
+}
+
 /// The addresses of the account's policy documents in force (inline policies and
 /// managed policies' default versions) whose verdict depends on the principal.
 fn dependent_documents(account: &Account) -> DocumentSet {
@@ -1361,29 +1370,32 @@ impl<'a> Analyzer<'a> {
         p: &Principal<'a>,
         base: &RequestContext,
     ) -> RequestContext {
-        let mut facts = Vec::with_capacity(5 + p.tags.len());
-        facts.push(("aws:PrincipalArn".to_string(), vec![p.arn.to_string()]));
+        use std::borrow::Cow;
+        let mut facts: Vec<(Cow<'static, str>, String)> = Vec::with_capacity(5 + p.tags.len());
+        // Lowercase, as the context keeps key names: borrowed as they are.
+        facts.push(("aws:principalarn".into(), p.arn.to_string()));
         facts.push((
-            "aws:PrincipalType".to_string(),
-            vec![match p.kind {
-                PrincipalType::User => "User".to_string(),
-                PrincipalType::Role => "AssumedRole".to_string(),
-            }],
+            "aws:principaltype".into(),
+            match p.kind {
+                PrincipalType::User => "User",
+                PrincipalType::Role => "AssumedRole",
+            }
+            .to_string(),
         ));
-        if let Some(account) = p.arn.split(':').nth(4).filter(|a| !a.is_empty()) {
-            facts.push((
-                "aws:PrincipalAccount".to_string(),
-                vec![account.to_string()],
-            ));
+        if let Some(account) = arn_account(p.arn) {
+            facts.push(("aws:principalaccount".into(), account.to_string()));
         }
         if p.kind == PrincipalType::User {
-            facts.push(("aws:username".to_string(), vec![p.name.to_string()]));
+            facts.push(("aws:username".into(), p.name.to_string()));
             if !p.id.is_empty() {
-                facts.push(("aws:userid".to_string(), vec![p.id.to_string()]));
+                facts.push(("aws:userid".into(), p.id.to_string()));
             }
         }
         for t in p.tags {
-            facts.push((format!("aws:PrincipalTag/{}", t.key), vec![t.value.clone()]));
+            facts.push((
+                format!("aws:PrincipalTag/{}", t.key).into(),
+                t.value.clone(),
+            ));
         }
         base.with_defaults(facts)
     }

@@ -7,8 +7,8 @@
 //! key can be known-present, known-absent, or unknown, and the mode decides
 //! which of the last two an unlisted key is.
 
-use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// What the context says about one condition key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,18 +31,51 @@ enum Default {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Entry {
-    Present(Vec<String>),
+    Present(Arc<[String]>),
     Absent,
 }
 
+/// A key name, ASCII-lowercased: AWS treats condition key names as
+/// case-insensitive ("Condition key names are not case-sensitive",
+/// reference_policies_elements_condition.html). A name the program spells
+/// itself is borrowed, one made at run time is shared: copying a context copies
+/// neither.
+#[derive(Debug, Clone)]
+enum Key {
+    Known(&'static str),
+    Made(Arc<str>),
+}
+
+impl Key {
+    fn new(name: Cow<'static, str>) -> Self {
+        match name {
+            Cow::Borrowed(k) if !k.bytes().any(|b| b.is_ascii_uppercase()) => Key::Known(k),
+            Cow::Borrowed(k) => Key::Made(k.to_ascii_lowercase().into()),
+            Cow::Owned(mut k) => {
+                k.make_ascii_lowercase();
+                Key::Made(k.into())
+            }
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Known(k) => k,
+            Key::Made(k) => k,
+        }
+    }
+}
+
 /// Condition-key values of a (possibly hypothetical) request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The keys are few (a principal's own facts, a handful given on the command
+/// line) and are found by comparing names; the entries are shared by copies,
+/// so that a copy with one key changed (a question asked without MFA, for every
+/// user) costs one small allocation rather than a copy of every name and value.
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     unlisted: Default,
-    // Keyed by the ASCII-lowercased key name: AWS treats condition key names as
-    // case-insensitive ("Condition key names are not case-sensitive",
-    // reference_policies_elements_condition.html).
-    entries: HashMap<String, Entry>,
+    entries: Arc<[(Key, Entry)]>,
 }
 
 impl std::default::Default for RequestContext {
@@ -51,36 +84,51 @@ impl std::default::Default for RequestContext {
     }
 }
 
-fn fold(key: &str) -> Cow<'_, str> {
-    if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(key.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(key)
+/// Two contexts are equal when they say the same about every key, whatever
+/// order their keys were given in.
+impl PartialEq for RequestContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.unlisted == other.unlisted
+            && self.entries.len() == other.entries.len()
+            && self.entries.iter().all(|(k, e)| {
+                other
+                    .position(k.as_str())
+                    .and_then(|i| other.entries.get(i))
+                    .is_some_and(|(_, o)| o == e)
+            })
     }
 }
 
+impl Eq for RequestContext {}
+
 impl RequestContext {
     fn build(unlisted: Default, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
-        let mut entries: HashMap<String, Entry> = HashMap::new();
+        let mut entries: Vec<(Key, Entry)> = Vec::new();
         for (key, vals) in values {
-            match entries.entry(fold(&key).into_owned()) {
-                std::collections::hash_map::Entry::Occupied(mut slot) => match slot.get_mut() {
-                    Entry::Present(existing) => existing.extend(vals),
-                    absent @ Entry::Absent => *absent = Entry::Present(vals),
-                },
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(Entry::Present(vals));
+            match entries
+                .iter_mut()
+                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(&key))
+            {
+                Some((_, entry)) => {
+                    *entry = Entry::Present(match entry {
+                        Entry::Present(existing) => existing.iter().cloned().chain(vals).collect(),
+                        Entry::Absent => vals.into(),
+                    });
                 }
+                None => entries.push((Key::new(Cow::Owned(key)), Entry::Present(vals.into()))),
             }
         }
-        RequestContext { unlisted, entries }
+        RequestContext {
+            unlisted,
+            entries: entries.into(),
+        }
     }
 
     /// No context given: every key is unknown, so conditions answer "depends".
     pub fn unknown() -> Self {
         RequestContext {
             unlisted: Default::Unknown,
-            entries: HashMap::new(),
+            entries: Arc::new([]),
         }
     }
 
@@ -96,40 +144,70 @@ impl RequestContext {
         Self::build(Default::Unknown, values)
     }
 
-    /// A copy with `key` set to `values` (replacing anything it had).
-    pub fn with(&self, key: &str, values: Vec<String>) -> Self {
-        let mut out = self.clone();
-        out.entries
-            .insert(fold(key).into_owned(), Entry::Present(values));
-        out
+    /// Where `key` is, in any letter case.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|(k, _)| k.as_str().eq_ignore_ascii_case(key))
     }
 
-    /// A copy with several keys set at once; keys the caller has already set in
-    /// `self` win, so facts given on the command line override derived ones.
-    pub fn with_defaults(&self, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
-        let values = values.into_iter();
-        let mut out = self.clone();
-        out.entries.reserve(values.size_hint().0);
-        for (mut k, v) in values {
-            // Folded in place: the key is the caller's to give up.
-            k.make_ascii_lowercase();
-            out.entries.entry(k).or_insert(Entry::Present(v));
+    /// A copy with `key` set to `entry`, replacing what it had.
+    fn with_entry(&self, key: &str, entry: Entry) -> Self {
+        let mut entries = self.entries.to_vec();
+        match self.position(key) {
+            Some(i) => {
+                if let Some(slot) = entries.get_mut(i) {
+                    slot.1 = entry;
+                }
+            }
+            None => entries.push((Key::new(Cow::Owned(key.to_string())), entry)),
         }
-        out
+        RequestContext {
+            unlisted: self.unlisted,
+            entries: entries.into(),
+        }
+    }
+
+    /// A copy with `key` set to `values` (replacing anything it had).
+    pub fn with(&self, key: &str, values: Vec<String>) -> Self {
+        self.with_entry(key, Entry::Present(values.into()))
+    }
+
+    /// A copy with several single-valued keys set at once; keys the caller has
+    /// already set in `self` win, so facts given on the command line override
+    /// derived ones. Keys spelled in the program are borrowed, not copied.
+    pub fn with_defaults(
+        &self,
+        values: impl IntoIterator<Item = (Cow<'static, str>, String)>,
+    ) -> Self {
+        let values = values.into_iter();
+        let mut entries = Vec::with_capacity(self.entries.len() + values.size_hint().0);
+        entries.extend(self.entries.iter().cloned());
+        for (k, v) in values {
+            // The first of a key given twice wins, as one already in `self` does.
+            if !entries
+                .iter()
+                .any(|(e, _)| e.as_str().eq_ignore_ascii_case(&k))
+            {
+                entries.push((Key::new(k), Entry::Present(Arc::from([v]))));
+            }
+        }
+        RequestContext {
+            unlisted: self.unlisted,
+            entries: entries.into(),
+        }
     }
 
     /// A copy in which `key` is known to be absent.
     pub fn with_absent(&self, key: &str) -> Self {
-        let mut out = self.clone();
-        out.entries.insert(fold(key).into_owned(), Entry::Absent);
-        out
+        self.with_entry(key, Entry::Absent)
     }
 
     /// What the context says about `key`; names compare case-insensitively.
     pub fn lookup(&self, key: &str) -> KeyValue<'_> {
-        match self.entries.get(fold(key).as_ref()) {
-            Some(Entry::Present(values)) => KeyValue::Present(values.as_slice()),
-            Some(Entry::Absent) => KeyValue::Absent,
+        match self.position(key).and_then(|i| self.entries.get(i)) {
+            Some((_, Entry::Present(values))) => KeyValue::Present(values),
+            Some((_, Entry::Absent)) => KeyValue::Absent,
             None => match self.unlisted {
                 Default::Unknown => KeyValue::Unknown,
                 Default::Absent => KeyValue::Absent,
@@ -304,6 +382,63 @@ mod tests {
             again.lookup("aws:MultiFactorAuthPresent"),
             KeyValue::Present(&s(&["false"])[..])
         );
+    }
+
+    #[test]
+    fn defaults_fill_only_keys_not_set_and_the_first_of_a_repeat_wins() {
+        let cli = RequestContext::open(vec![("AWS:UserName".to_string(), s(&["cli"]))]);
+        let ctx = cli.with_defaults([
+            ("aws:username".into(), "derived".to_string()),
+            (
+                "aws:PrincipalTag/Team".to_string().into(),
+                "ops".to_string(),
+            ),
+            ("aws:principaltag/team".into(), "later".to_string()),
+            (
+                "aws:principalarn".into(),
+                "arn:aws:iam::1:user/a".to_string(),
+            ),
+        ]);
+        // Set on the command line: kept, in any letter case.
+        assert_eq!(
+            ctx.lookup("aws:username"),
+            KeyValue::Present(&s(&["cli"])[..])
+        );
+        assert_eq!(
+            ctx.lookup("AWS:PRINCIPALTAG/TEAM"),
+            KeyValue::Present(&s(&["ops"])[..])
+        );
+        assert_eq!(
+            ctx.lookup("aws:PrincipalArn"),
+            KeyValue::Present(&s(&["arn:aws:iam::1:user/a"])[..])
+        );
+        assert_eq!(ctx.lookup("aws:SourceIp"), KeyValue::Unknown);
+        // The copy it was made from is unchanged.
+        assert_eq!(cli.lookup("aws:principalarn"), KeyValue::Unknown);
+        // A key given twice is one key.
+        let again = ctx.with_absent("aws:principaltag/TEAM");
+        assert_eq!(again.lookup("aws:PrincipalTag/Team"), KeyValue::Absent);
+    }
+
+    #[test]
+    fn contexts_are_equal_whatever_order_their_keys_came_in() {
+        let a = RequestContext::closed(vec![
+            ("aws:username".to_string(), s(&["alice"])),
+            ("aws:SourceIp".to_string(), s(&["10.0.0.1"])),
+        ]);
+        let b = RequestContext::closed(vec![
+            ("aws:sourceip".to_string(), s(&["10.0.0.1"])),
+            ("AWS:UserName".to_string(), s(&["alice"])),
+        ]);
+        assert_eq!(a, b);
+        assert_ne!(a, b.with("aws:username", s(&["bob"])));
+        assert_ne!(a, b.with_absent("aws:MultiFactorAuthPresent"));
+        // Same keys, one closed and one open: unlisted keys differ.
+        let open = RequestContext::open(vec![
+            ("aws:username".to_string(), s(&["alice"])),
+            ("aws:SourceIp".to_string(), s(&["10.0.0.1"])),
+        ]);
+        assert_ne!(a, open);
     }
 
     #[test]
