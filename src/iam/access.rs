@@ -32,6 +32,10 @@ struct Caches {
     request: VerdictCache,
     /// MFA keys absent, and `aws:MultiFactorAuthPresent` false.
     without_mfa: [VerdictCache; 2],
+    /// The verdicts [`Analyzer::decide`] evaluated for the principal at hand and
+    /// did not cache, by source: [`Analyzer::verdicts`] takes them rather than
+    /// evaluating those documents again.
+    decided: Vec<Option<DocVerdict>>,
 }
 
 enum Cached {
@@ -993,16 +997,22 @@ impl<'a> Analyzer<'a> {
                 // The principal's request context, made once: deciding makes it for
                 // every principal with an Allow, and the verdicts and limits read it.
                 let mut context = None;
-                let Some(decision) =
-                    self.decide(p, req, scp_layers, &mut caches.request, &mut context)
-                else {
+                let Some(decision) = self.decide(
+                    p,
+                    req,
+                    scp_layers,
+                    &mut caches.request,
+                    &mut context,
+                    Some(&mut caches.decided),
+                ) else {
                     continue;
                 };
                 let Some(word) = access_word(decision) else {
                     continue;
                 };
                 let context = context.unwrap_or_else(|| self.principal_context(p, req.context));
-                let verdicts = self.verdicts(p, req, &context, &caches.request);
+                let verdicts =
+                    self.verdicts(p, req, &context, &caches.request, &mut caches.decided);
                 let limits = self.limits(p, req, &context, scp_limits);
                 let judged = Judgement {
                     principal: p,
@@ -1112,7 +1122,7 @@ impl<'a> Analyzer<'a> {
                         context: c,
                         ..req.clone()
                     };
-                    self.decide(p, &r, scp_layers, cache, &mut None)
+                    self.decide(p, &r, scp_layers, cache, &mut None, None)
                         .is_none_or(|d| d == Tri::False)
                 })
         });
@@ -1412,41 +1422,58 @@ impl<'a> Analyzer<'a> {
         scp_layers: &[Layer],
         cache: &mut VerdictCache,
         pctx: &mut Option<RequestContext>,
+        mut decided: Option<&mut Vec<Option<DocVerdict>>>,
     ) -> Option<Tri> {
+        if let Some(d) = decided.as_deref_mut() {
+            d.clear();
+        }
         let mut identity = Layer::EMPTY;
         for src in &p.sources {
-            let Some(doc) = src.doc() else { continue };
-            let key = doc as *const PolicyDocument as usize;
-            let owned;
-            let cached = if src.shared() {
-                cache.entry(key).or_insert_with(|| {
-                    if self.is_dependent(doc) {
-                        Cached::PerPrincipal
-                    } else {
-                        Cached::Fixed(eval::evaluate_document(doc, req))
-                    }
-                })
-            } else {
-                owned = if self.is_dependent(doc) {
-                    Cached::PerPrincipal
+            let doc = src.doc();
+            // A verdict evaluated for this principal alone, kept for `verdicts`.
+            let mut own = None;
+            if let Some(doc) = doc {
+                let key = doc as *const PolicyDocument as usize;
+                let cached = if src.shared() {
+                    Some(cache.entry(key).or_insert_with(|| {
+                        if self.is_dependent(doc) {
+                            Cached::PerPrincipal
+                        } else {
+                            Cached::Fixed(eval::evaluate_document(doc, req))
+                        }
+                    }))
                 } else {
-                    Cached::Fixed(eval::evaluate_document(doc, req))
+                    None
                 };
-                &owned
-            };
-            identity = match cached {
-                Cached::Fixed(v) => identity.add(v),
-                Cached::PerPrincipal => {
-                    let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
-                    identity.add(&eval::evaluate_document(
-                        doc,
-                        &Request {
-                            context: c,
-                            ..req.clone()
-                        },
-                    ))
+                match cached {
+                    Some(Cached::Fixed(v)) => identity = identity.add(v),
+                    Some(Cached::PerPrincipal) => own = Some(None),
+                    None => {
+                        own = Some(
+                            (!self.is_dependent(doc)).then(|| eval::evaluate_document(doc, req)),
+                        )
+                    }
                 }
-            };
+                if let Some(fixed) = own.as_mut() {
+                    // Evaluated in the principal's context when the document reads
+                    // facts about the principal.
+                    let v = fixed.take().unwrap_or_else(|| {
+                        let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
+                        eval::evaluate_document(
+                            doc,
+                            &Request {
+                                context: c,
+                                ..req.clone()
+                            },
+                        )
+                    });
+                    identity = identity.add(&v);
+                    *fixed = Some(v);
+                }
+            }
+            if let Some(d) = decided.as_deref_mut() {
+                d.push(own.flatten());
+            }
         }
         if identity.allow == Tri::False {
             return None;
@@ -1515,6 +1542,7 @@ impl<'a> Analyzer<'a> {
         req: &Request,
         context: &RequestContext,
         cache: &VerdictCache,
+        decided: &mut [Option<DocVerdict>],
     ) -> Vec<DocVerdict> {
         let preq = Request {
             context,
@@ -1522,11 +1550,15 @@ impl<'a> Analyzer<'a> {
         };
         p.sources
             .iter()
-            .map(|src| match src.doc() {
+            .enumerate()
+            .map(|(i, src)| match src.doc() {
                 None => DocVerdict::default(),
-                Some(doc) => match cache.get(&(doc as *const PolicyDocument as usize)) {
-                    Some(Cached::Fixed(v)) => v.clone(),
-                    _ => eval::evaluate_document(doc, &preq),
+                Some(doc) => match decided.get_mut(i).and_then(Option::take) {
+                    Some(v) => v,
+                    None => match cache.get(&(doc as *const PolicyDocument as usize)) {
+                        Some(Cached::Fixed(v)) => v.clone(),
+                        _ => eval::evaluate_document(doc, &preq),
+                    },
                 },
             })
             .collect()
@@ -1855,6 +1887,67 @@ mod tests {
         let grants = found[0]["grants"].as_array().unwrap();
         assert_eq!(grants.len(), 1, "{grants:?}");
         assert_eq!(grants[0]["statement_index"], 0, "{grants:?}");
+    }
+
+    /// A principal's own documents are evaluated once: the verdicts its access is
+    /// written up from are those deciding found, for each of its documents in
+    /// order, whether the document reads facts about the principal or not.
+    #[test]
+    fn each_principal_is_written_up_from_its_own_documents_verdicts() {
+        let stop = |cond: Option<&str>| match cond {
+            Some(user) => json!({"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*",
+                                  "Condition": {"StringEquals": {"aws:username": user}}}),
+            None => json!({"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}),
+        };
+        let other = json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"});
+        let user = |name: &str, policies: Vec<(&str, Vec<serde_json::Value>)>| {
+            json!({"UserName": name, "UserId": format!("AIDA{name}"), "Path": "/",
+                   "Arn": format!("arn:aws:iam::111122223333:user/{name}"),
+                   "UserPolicyList": policies.into_iter().map(|(policy, statements)| json!(
+                       {"PolicyName": policy, "PolicyDocument":
+                           {"Version": "2012-10-17", "Statement": statements}})).collect::<Vec<_>>()})
+        };
+        let export = json!({
+            "UserDetailList": [
+                // Its own name: the dependent document grants, at index 1.
+                user("alice", vec![("fixed", vec![stop(None)]),
+                                   ("mine", vec![other.clone(), stop(Some("alice"))])]),
+                // Another's name: only the fixed document, at index 2.
+                user("bob", vec![("mine", vec![stop(Some("alice"))]),
+                                 ("fixed", vec![other.clone(), other.clone(), stop(None)])]),
+                user("carol", vec![("none", vec![other.clone()])]),
+            ],
+            "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
+        let account = load_export(&export);
+        for threads in [1, 2] {
+            let access = Analyzer::new(&account, &[]).with_threads(threads).who_can(
+                crate::input::STOP_ACTION,
+                "arn:aws:ec2:*:111122223333:instance/*",
+                &RequestContext::unknown(),
+            );
+            let found = serde_json::to_value(&access).unwrap();
+            let grants = |i: usize| -> Vec<(String, u64)> {
+                found[i]["grants"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| {
+                        (
+                            g["policy"]["name"].as_str().unwrap().to_string(),
+                            g["statement_index"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect()
+            };
+            assert_eq!(found.as_array().unwrap().len(), 2, "{found:?}");
+            assert_eq!(found[0]["arn"], "arn:aws:iam::111122223333:user/alice");
+            assert_eq!(
+                grants(0),
+                [("fixed".to_string(), 0), ("mine".to_string(), 1)]
+            );
+            assert_eq!(found[1]["arn"], "arn:aws:iam::111122223333:user/bob");
+            assert_eq!(grants(1), [("fixed".to_string(), 2)]);
+        }
     }
 
     /// The MFA questions are answered with caches kept across a worker's users
