@@ -841,15 +841,20 @@ impl<'a> Analyzer<'a> {
         let mut out =
             Vec::with_capacity(self.account.iam.users.len() + self.account.iam.roles.len());
         for u in &self.account.iam.users {
-            let mut sources: Vec<Source<'a>> = u
-                .inline_policies
-                .iter()
-                .map(|p| Source::Inline {
-                    owner: &u.arn,
-                    kind: "inline",
-                    policy: p,
-                })
-                .collect();
+            // Room for every source at once: pushed one by one, the list grew
+            // several times for most principals.
+            let groups = u.groups.iter().filter_map(|g| self.groups.get(g.as_str()));
+            let room = u.inline_policies.len()
+                + u.attached_policies.len()
+                + groups
+                    .map(|g| g.inline_policies.len() + g.attached_policies.len())
+                    .sum::<usize>();
+            let mut sources: Vec<Source<'a>> = Vec::with_capacity(room);
+            sources.extend(u.inline_policies.iter().map(|p| Source::Inline {
+                owner: &u.arn,
+                kind: "inline",
+                policy: p,
+            }));
             self.managed_sources(&u.attached_policies, None, &mut sources);
             let mut unknown_groups = vec![];
             for g in &u.groups {
@@ -882,15 +887,13 @@ impl<'a> Analyzer<'a> {
             });
         }
         for r in &self.account.iam.roles {
-            let mut sources: Vec<Source<'a>> = r
-                .inline_policies
-                .iter()
-                .map(|p| Source::Inline {
-                    owner: &r.arn,
-                    kind: "inline",
-                    policy: p,
-                })
-                .collect();
+            let mut sources: Vec<Source<'a>> =
+                Vec::with_capacity(r.inline_policies.len() + r.attached_policies.len());
+            sources.extend(r.inline_policies.iter().map(|p| Source::Inline {
+                owner: &r.arn,
+                kind: "inline",
+                policy: p,
+            }));
             self.managed_sources(&r.attached_policies, None, &mut sources);
             out.push(Principal {
                 arn: &r.arn,
