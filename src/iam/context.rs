@@ -399,19 +399,14 @@ mod tests {
                 "arn:aws:iam::1:user/a".to_string(),
             ),
         ]);
+        let value = |key: &str| match ctx.lookup(key) {
+            KeyValue::Present([one]) => one.clone(),
+            other => panic!("{key}: {other:?}"),
+        };
         // Set on the command line: kept, in any letter case.
-        assert_eq!(
-            ctx.lookup("aws:username"),
-            KeyValue::Present(&s(&["cli"])[..])
-        );
-        assert_eq!(
-            ctx.lookup("AWS:PRINCIPALTAG/TEAM"),
-            KeyValue::Present(&s(&["ops"])[..])
-        );
-        assert_eq!(
-            ctx.lookup("aws:PrincipalArn"),
-            KeyValue::Present(&s(&["arn:aws:iam::1:user/a"])[..])
-        );
+        assert_eq!(value("aws:username"), "cli");
+        assert_eq!(value("AWS:PRINCIPALTAG/TEAM"), "ops");
+        assert_eq!(value("aws:PrincipalArn"), "arn:aws:iam::1:user/a");
         assert_eq!(ctx.lookup("aws:SourceIp"), KeyValue::Unknown);
         // The copy it was made from is unchanged.
         assert_eq!(cli.lookup("aws:principalarn"), KeyValue::Unknown);
