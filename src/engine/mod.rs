@@ -1636,6 +1636,13 @@ numeric_keys := {1: "one", "0": "zero"}
             .insert(regorus::Value::from("ok"), nested);
         assert!(!prints_as_its_json(&holder));
         assert!(Details::Rego(regorus::Value::Null).is_null());
+        // Undefined prints as a string both ways, and is printed.
+        let undefined = Details::Rego(regorus::Value::Undefined);
+        assert!(!undefined.is_null());
+        assert_eq!(
+            undefined,
+            Details::Json(json_of(&regorus::Value::Undefined))
+        );
     }
 
     #[test]

@@ -1435,52 +1435,50 @@ impl<'a> Analyzer<'a> {
         if let Some(d) = decided.as_deref_mut() {
             d.clear();
         }
+        // A document that reads facts about the principal, judged in its context.
+        let mut in_context = |doc: &PolicyDocument| {
+            let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
+            eval::evaluate_document(
+                doc,
+                &Request {
+                    context: c,
+                    ..req.clone()
+                },
+            )
+        };
         let mut identity = Layer::EMPTY;
         for src in &p.sources {
-            let doc = src.doc();
-            // A verdict evaluated for this principal alone, kept for `verdicts`.
-            let mut own = None;
-            if let Some(doc) = doc {
-                let key = doc as *const PolicyDocument as usize;
-                let cached = if src.shared() {
-                    Some(cache.entry(key).or_insert_with(|| {
-                        if self.is_dependent(doc) {
-                            Cached::PerPrincipal
-                        } else {
-                            Cached::Fixed(eval::evaluate_document(doc, req))
+            // The verdict of a document judged for this principal alone (not
+            // cached), kept for `verdicts`.
+            let own = match src.doc() {
+                None => None,
+                Some(doc) => {
+                    let key = doc as *const PolicyDocument as usize;
+                    let shared = src.shared().then(|| {
+                        &*cache.entry(key).or_insert_with(|| {
+                            if self.is_dependent(doc) {
+                                Cached::PerPrincipal
+                            } else {
+                                Cached::Fixed(eval::evaluate_document(doc, req))
+                            }
+                        })
+                    });
+                    match shared {
+                        Some(Cached::Fixed(v)) => {
+                            identity = identity.add(v);
+                            None
                         }
-                    }))
-                } else {
-                    None
-                };
-                match cached {
-                    Some(Cached::Fixed(v)) => identity = identity.add(v),
-                    Some(Cached::PerPrincipal) => own = Some(None),
-                    None => {
-                        own = Some(
-                            (!self.is_dependent(doc)).then(|| eval::evaluate_document(doc, req)),
-                        )
+                        Some(Cached::PerPrincipal) => Some(in_context(doc)),
+                        None if self.is_dependent(doc) => Some(in_context(doc)),
+                        None => Some(eval::evaluate_document(doc, req)),
                     }
                 }
-                if let Some(fixed) = own.as_mut() {
-                    // Evaluated in the principal's context when the document reads
-                    // facts about the principal.
-                    let v = fixed.take().unwrap_or_else(|| {
-                        let c = pctx.get_or_insert_with(|| self.principal_context(p, req.context));
-                        eval::evaluate_document(
-                            doc,
-                            &Request {
-                                context: c,
-                                ..req.clone()
-                            },
-                        )
-                    });
-                    identity = identity.add(&v);
-                    *fixed = Some(v);
-                }
+            };
+            if let Some(v) = &own {
+                identity = identity.add(v);
             }
             if let Some(d) = decided.as_deref_mut() {
-                d.push(own.flatten());
+                d.push(own);
             }
         }
         if identity.allow == Tri::False {
