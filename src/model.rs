@@ -737,6 +737,20 @@ pub fn region_of_arn(arn: &str) -> Option<String> {
     (!region.is_empty() && parts.nth(1).is_some()).then(|| region.to_string())
 }
 
+/// The account field of an ARN (its fifth, `arn:partition:service:region:account:...`),
+/// when it is there and not empty.
+pub fn account_of_arn(arn: &str) -> Option<&str> {
+    // By bytes: `:` is ASCII, so each cut is a character boundary.
+    let mut colons = arn
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b':')
+        .map(|(i, _)| i);
+    let start = colons.nth(3)? + 1;
+    let end = colons.next().unwrap_or(arn.len());
+    arn.get(start..end).filter(|a| !a.is_empty())
+}
+
 /// Region from an availability zone name ("eu-west-1a" -> "eu-west-1").
 pub fn region_of_az(az: &str) -> Option<String> {
     let trimmed = az.trim_end_matches(|c: char| c.is_ascii_lowercase());
@@ -747,6 +761,21 @@ pub fn region_of_az(az: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_arns_account_is_its_fifth_field() {
+        assert_eq!(
+            account_of_arn("arn:aws:iam::111122223333:role/a:b"),
+            Some("111122223333")
+        );
+        assert_eq!(
+            account_of_arn("arn:aws:iam::111122223333"),
+            Some("111122223333")
+        );
+        assert_eq!(account_of_arn("arn:aws:s3:::bucket"), None);
+        assert_eq!(account_of_arn("arn:aws:iam:"), None);
+        assert_eq!(account_of_arn(""), None);
+    }
 
     #[test]
     fn region_of_arn_reads_the_fourth_field() {

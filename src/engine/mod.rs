@@ -16,7 +16,7 @@ use miette::NamedSource;
 use serde_json::Value as Json;
 
 use crate::diag::{self, Error, Result};
-use crate::findings::{Details, Finding, Severity};
+use crate::findings::{json_of, Details, Finding, Severity};
 use metadata::Metadata;
 
 mod builtin {
@@ -1144,34 +1144,6 @@ fn parse_params(s: &PolicySource) -> Result<serde_json::Map<String, Json>> {
     }
 }
 
-/// A value as JSON, as the report has it.
-fn json_of(value: &regorus::Value) -> Json {
-    serde_json::to_value(value).unwrap_or(Json::Null)
-}
-
-/// Whether `value` prints the same JSON straight from its own `Serialize` as
-/// through [`json_of`]: objects keyed by strings only (regorus writes other keys
-/// as their JSON text, in its own key order, where a JSON object would sort
-/// them as text and keep one of any two that print alike), and numbers that
-/// are integers of 64 bits or finite floats (a NaN, or an integer too large
-/// for a JSON number, fails to print: [`json_of`] makes the whole value
-/// `null` then, and so does the finding). Arrays and sets print as arrays both
-/// ways.
-fn prints_as_its_json(value: &regorus::Value) -> bool {
-    use regorus::Value;
-    match value {
-        Value::Null | Value::Bool(_) | Value::String(_) | Value::Undefined => true,
-        Value::Number(n) => {
-            n.as_i64().is_some() || n.as_u64().is_some() || n.as_f64().is_some_and(f64::is_finite)
-        }
-        Value::Array(items) => items.iter().all(prints_as_its_json),
-        Value::Set(items) => items.iter().all(prints_as_its_json),
-        Value::Object(fields) => fields
-            .iter()
-            .all(|(k, v)| matches!(k, Value::String(_)) && prints_as_its_json(v)),
-    }
-}
-
 /// A finding's text field: a string as it is, `null` as absent, anything else
 /// as its JSON text.
 fn text_of(value: &regorus::Value) -> Option<String> {
@@ -1224,9 +1196,7 @@ impl<'p> RuleFacts<'p> {
     /// `msg`, `resource`, `details`...) stands for, read from the value.
     /// (Converting each element whole to JSON first, and copying its fields out
     /// of that, cost about 4 million more instructions on the benchmark export.)
-    /// `details` stays the rule's value when it prints as JSON exactly as its
-    /// conversion to a JSON value would ([`prints_as_its_json`]); otherwise it is
-    /// converted here, as it always was.
+    /// `details` stays the rule's value where it can ([`Details::of`]).
     fn finding(&self, item: &regorus::Value, input_file: Option<&str>) -> Finding {
         let mut details = Details::default();
         let (mut msg, mut message, mut resource, mut file) = (None, None, None, None);
@@ -1238,13 +1208,7 @@ impl<'p> RuleFacts<'p> {
                         continue;
                     };
                     match key.as_ref() {
-                        "details" => {
-                            details = if prints_as_its_json(value) {
-                                Details::Rego(value.clone())
-                            } else {
-                                Details::Json(json_of(value))
-                            };
-                        }
+                        "details" => details = Details::of(value),
                         "msg" => msg = text_of(value),
                         "message" => message = text_of(value),
                         "resource" => resource = text_of(value),
@@ -1577,72 +1541,6 @@ deny contains {"resource": "r5"} if { input.listed.items[0] }"#;
         let found = evaluate_on(1, vec![source], &input);
         assert_eq!(found[0]["message"], "parts");
         assert_eq!(found.as_array().unwrap().len(), 1);
-    }
-
-    /// A finding's details are kept as the rule's value only when that prints the
-    /// same JSON as the conversion the report used before; other values are
-    /// converted, and the report prints them as it always did.
-    #[test]
-    fn details_print_as_their_json_conversion_or_are_converted() {
-        let mut engine = regorus::Engine::new();
-        engine
-            .add_policy(
-                "t.rego".to_string(),
-                r#"package t
-plain := {"access": "allowed", "policies": ["b", "a"], "via": [], "n": 3, "neg": -2,
-    "f": 1.5, "t": true, "z": null, "nested": {"set": {"b", "a"}, "list": [{"k": 1}]}}
-big := {"n": 123456789012345678901234567890}
-numeric_keys := {1: "one", "0": "zero"}
-"#
-                .to_string(),
-            )
-            .unwrap();
-        let mut value = |rule: &str| engine.eval_rule(format!("data.t.{rule}")).unwrap();
-        let plain = value("plain");
-        assert!(prints_as_its_json(&plain));
-        let kept = Details::Rego(plain.clone());
-        let converted = Details::Json(json_of(&plain));
-        assert_eq!(
-            serde_json::to_string_pretty(&kept).unwrap(),
-            serde_json::to_string_pretty(&converted).unwrap()
-        );
-        assert_eq!(kept, converted);
-        assert!(!kept.is_null());
-        // An integer beyond 64 bits: kept only if it prints alike.
-        let big = value("big");
-        if prints_as_its_json(&big) {
-            assert_eq!(
-                serde_json::to_string(&Details::Rego(big.clone())).unwrap(),
-                serde_json::to_string(&json_of(&big)).unwrap()
-            );
-        }
-        // Keys that are not strings: regorus prints them in its own order (numbers
-        // first), a JSON object sorts them as text. Not kept.
-        let numeric = value("numeric_keys");
-        assert!(!prints_as_its_json(&numeric));
-        assert_ne!(
-            serde_json::to_string(&Details::Rego(numeric.clone())).unwrap(),
-            serde_json::to_string(&json_of(&numeric)).unwrap()
-        );
-        let nested = regorus::Value::from_json_str(r#"{"a": [1, 2]}"#).unwrap();
-        let mut holder = regorus::Value::new_object();
-        holder
-            .as_object_mut()
-            .unwrap()
-            .insert(regorus::Value::from("inner"), numeric);
-        holder
-            .as_object_mut()
-            .unwrap()
-            .insert(regorus::Value::from("ok"), nested);
-        assert!(!prints_as_its_json(&holder));
-        assert!(Details::Rego(regorus::Value::Null).is_null());
-        // Undefined prints as a string both ways, and is printed.
-        let undefined = Details::Rego(regorus::Value::Undefined);
-        assert!(!undefined.is_null());
-        assert_eq!(
-            undefined,
-            Details::Json(json_of(&regorus::Value::Undefined))
-        );
     }
 
     #[test]

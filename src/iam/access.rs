@@ -74,20 +74,6 @@ fn literal_prefix(pattern: &str) -> &str {
     pattern.get(..end).unwrap_or(pattern)
 }
 
-/// The account field of an ARN (its fifth, `arn:partition:service:region:account:...`),
-/// when it is there and not empty.
-fn arn_account(arn: &str) -> Option<&str> {
-    // By bytes: `:` is ASCII, so each cut is a character boundary.
-    let mut colons = arn
-        .bytes()
-        .enumerate()
-        .filter(|&(_, b)| b == b':')
-        .map(|(i, _)| i);
-    let start = colons.nth(3)? + 1;
-    let end = colons.next().unwrap_or(arn.len());
-    arn.get(start..end).filter(|a| !a.is_empty())
-}
-
 /// The addresses of the account's policy documents in force (inline policies and
 /// managed policies' default versions) whose verdict depends on the principal.
 fn dependent_documents(account: &Account) -> DocumentSet {
@@ -1400,7 +1386,7 @@ impl<'a> Analyzer<'a> {
             }
             .to_string(),
         ));
-        if let Some(account) = arn_account(p.arn) {
+        if let Some(account) = crate::model::account_of_arn(p.arn) {
             facts.push(("aws:principalaccount".into(), account.to_string()));
         }
         if p.kind == PrincipalType::User {
@@ -1893,21 +1879,6 @@ mod tests {
         let grants = found[0]["grants"].as_array().unwrap();
         assert_eq!(grants.len(), 1, "{grants:?}");
         assert_eq!(grants[0]["statement_index"], 0, "{grants:?}");
-    }
-
-    #[test]
-    fn an_arns_account_is_its_fifth_field() {
-        assert_eq!(
-            arn_account("arn:aws:iam::111122223333:role/a:b"),
-            Some("111122223333")
-        );
-        assert_eq!(
-            arn_account("arn:aws:iam::111122223333"),
-            Some("111122223333")
-        );
-        assert_eq!(arn_account("arn:aws:s3:::bucket"), None);
-        assert_eq!(arn_account("arn:aws:iam:"), None);
-        assert_eq!(arn_account(""), None);
     }
 
     /// A principal's own documents are evaluated once: the verdicts its access is

@@ -101,14 +101,18 @@ impl PartialEq for RequestContext {
 
 impl Eq for RequestContext {}
 
+/// Where `key` is among `entries`, in any letter case.
+fn index_of(entries: &[(Key, Entry)], key: &str) -> Option<usize> {
+    entries
+        .iter()
+        .position(|(k, _)| k.as_str().eq_ignore_ascii_case(key))
+}
+
 impl RequestContext {
     fn build(unlisted: Default, values: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
         let mut entries: Vec<(Key, Entry)> = Vec::new();
         for (key, vals) in values {
-            match entries
-                .iter_mut()
-                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(&key))
-            {
+            match index_of(&entries, &key).and_then(|i| entries.get_mut(i)) {
                 Some((_, entry)) => {
                     *entry = Entry::Present(match entry {
                         Entry::Present(existing) => existing.iter().cloned().chain(vals).collect(),
@@ -146,9 +150,7 @@ impl RequestContext {
 
     /// Where `key` is, in any letter case.
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries
-            .iter()
-            .position(|(k, _)| k.as_str().eq_ignore_ascii_case(key))
+        index_of(&self.entries, key)
     }
 
     /// A copy with `key` set to `entry`, replacing what it had.
@@ -185,10 +187,7 @@ impl RequestContext {
         entries.extend(self.entries.iter().cloned());
         for (k, v) in values {
             // The first of a key given twice wins, as one already in `self` does.
-            if !entries
-                .iter()
-                .any(|(e, _)| e.as_str().eq_ignore_ascii_case(&k))
-            {
+            if index_of(&entries, &k).is_none() {
                 entries.push((Key::new(k), Entry::Present(Arc::from([v]))));
             }
         }

@@ -288,8 +288,7 @@ fn parse_batch<T: Item>(batch: &Batch, raw: &RawInput, results: &Results) {
     // Collected into room for every element: collecting the `Result`s grew the
     // vector by doubling, copying elements of a few hundred bytes each time (3.3
     // million instructions on the benchmark export).
-    let mut items = Vec::with_capacity(batch.ranges.len());
-    let elements = batch.ranges.iter().map(|r| {
+    let element = |r: &Range<usize>| {
         // The element's bytes, validated here (see `parse_json`), unless the
         // scan saw that they are all ASCII. An element that is not UTF-8
         // fails; the caller then checks the whole text, and that error is the
@@ -309,20 +308,14 @@ fn parse_batch<T: Item>(batch: &Batch, raw: &RawInput, results: &Results) {
         super::fastdoc::parse_element::<T>(element)
             .map_or_else(|| serde_json::from_str::<T>(element), Ok)
             .map_err(|e| (r.start, e))
-    });
-    let mut parsed: Parsed<T> = Ok(Vec::new());
-    for element in elements {
-        match element {
-            Ok(item) => items.push(item),
-            Err(e) => {
-                parsed = Err(e);
-                break;
-            }
+    };
+    let parsed: Parsed<T> = (|| {
+        let mut items = Vec::with_capacity(batch.ranges.len());
+        for r in &batch.ranges {
+            items.push(element(r)?);
         }
-    }
-    if parsed.is_ok() {
-        parsed = Ok(items);
-    }
+        Ok(items)
+    })();
     if let Ok(mut store) = T::store(results).lock() {
         store.push((batch.seq, parsed));
     }

@@ -908,9 +908,8 @@ fn finish(account: &mut Account) {
     }
     if account.account_id.is_none() {
         let from_arn = |arn: &str| {
-            arn.split(':')
-                .nth(4)
-                .filter(|a| !a.is_empty() && *a != "aws")
+            model::account_of_arn(arn)
+                .filter(|a| *a != "aws")
                 .map(str::to_string)
         };
         account.account_id = account
