@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: stopguard::heap::Allocator = stopguard::heap::Allocator;
 
 #[cfg(unix)]
 unsafe extern "C" {
