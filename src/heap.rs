@@ -186,9 +186,29 @@ pub struct Allocator;
 /// The alignment every plain mimalloc block of at least this many bytes has.
 const PLAIN_ALIGN: usize = 16;
 
+/// Whether a plain block of `size` bytes has alignment `align`.
 #[inline(always)]
-fn plain(layout: std::alloc::Layout) -> bool {
-    layout.align() <= PLAIN_ALIGN && layout.align() <= layout.size()
+fn plain(size: usize, align: usize) -> bool {
+    align <= PLAIN_ALIGN && align <= size
+}
+
+/// A block for `layout` from mimalloc, zeroed when `zero`: plain when that
+/// suffices (see [`Allocator`]), else aligned.
+#[inline(always)]
+fn allocate(layout: std::alloc::Layout, zero: bool) -> *mut u8 {
+    use libmimalloc_sys::{mi_malloc, mi_malloc_aligned, mi_zalloc, mi_zalloc_aligned};
+    let (size, align) = (layout.size(), layout.align());
+    // SAFETY: mimalloc's allocation functions take any size and alignment, and
+    // return a block of at least that size and alignment, or null.
+    let block = unsafe {
+        match (plain(size, align), zero) {
+            (true, false) => mi_malloc(size),
+            (true, true) => mi_zalloc(size),
+            (false, false) => mi_malloc_aligned(size, align),
+            (false, true) => mi_zalloc_aligned(size, align),
+        }
+    };
+    block.cast()
 }
 
 // SAFETY: every block comes from mimalloc and goes back to it through `mi_free`,
@@ -197,26 +217,12 @@ fn plain(layout: std::alloc::Layout) -> bool {
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: mimalloc's allocation functions take any size and alignment.
-        unsafe {
-            if plain(layout) {
-                libmimalloc_sys::mi_malloc(layout.size()).cast()
-            } else {
-                libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        allocate(layout, false)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: as in `alloc`.
-        unsafe {
-            if plain(layout) {
-                libmimalloc_sys::mi_zalloc(layout.size()).cast()
-            } else {
-                libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
-            }
-        }
+        allocate(layout, true)
     }
 
     #[inline]
@@ -227,15 +233,15 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        // The new block must have the old alignment at the new size.
-        let plain_new = layout.align() <= PLAIN_ALIGN && layout.align() <= new_size;
+        let align = layout.align();
         // SAFETY: `ptr` came from this allocator, so from mimalloc, whose
         // reallocation functions take plain and aligned blocks alike.
         unsafe {
-            if plain_new {
+            // The new block must have the old alignment at the new size.
+            if plain(new_size, align) {
                 libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
             } else {
-                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, align).cast()
             }
         }
     }
