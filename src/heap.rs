@@ -87,8 +87,8 @@ pub fn mode() -> Mode {
 }
 
 /// Sets the heap up as the module describes. For the binary only: call it once,
-/// before anything is allocated (a constructor), with mimalloc as the global
-/// allocator. Failure leaves huge pages off, as they were before this existed.
+/// before anything is allocated (a constructor), with [`Allocator`] (mimalloc) as
+/// the global allocator. Failure leaves huge pages off, as they were before this existed.
 #[cfg(target_os = "linux")]
 pub fn prefer_huge_pages_at_start() {
     const PR_THP_DISABLE_EXCEPT_ADVISED: libc::c_ulong = 1 << 1;
