@@ -9,26 +9,32 @@
 #   --who-can    also time `stopguard who-can FILE --format json [WHO_CAN_ARGS...]`
 #   --compact    use bench-data/account.compact.json, the same account written without
 #                indentation (26 MB instead of 65 MB)
-#   --runs N     timed runs per command (default 5), after one untimed warm-up run
-#   --interleave N  also time N rounds of json.load (in a fresh Python process, timed
-#                around json.load only) and check one after the other, and report both
-#                medians and their ratio: on a shared machine whose speed drifts within
-#                minutes, the drift then slows or speeds both alike
+#   --runs N     timed runs per command (default 5), after one untimed warm-up run: their
+#                best and median wall time, and the peak RSS
+#   --interleave N  rounds of json.load (in a fresh Python process, timed around json.load
+#                only) and check one after the other (default 15; 0 skips them). The
+#                speed target is judged on these rounds: the median json.load against
+#                the median check. The machine's speed drifts within minutes; rounds
+#                taken in turn see the same drift, and a median set against a median
+#                compares like with like
 #   --no-build   skip `cargo build --release --no-default-features` (check and who-can call no AWS API)
 #
 # Environment: STOPGUARD=path overrides the binary (default target/release/stopguard);
 # METER=python measures with a Python subprocess wrapper even where /usr/bin/time exists.
 #
-# Targets: check ≥ 5x faster than json.load (median wall, process start to exit, vs the
-# best in-process json.load), peak RSS < 3x the file size; who-can median wall < 1 s,
-# peak RSS < 3x the file size. Prints a report; exits 0 whether targets pass or fail,
-# non-zero only on errors (including stopguard exiting with 2 or more).
+# Targets: check ≥ 5x faster than json.load (process start to exit, median of the
+# interleaved rounds, against their median json.load), peak RSS < 3x the file size;
+# who-can median wall < 1 s, peak RSS < 3x the file size. The back-to-back runs' ratios
+# (against the best of three json.loads in one process) are printed without a verdict:
+# a median set against a best, taken seconds apart. Prints a report; exits 0 whether
+# targets pass or fail, non-zero only on errors (including stopguard exiting with 2 or
+# more).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-regen=0 who_can=0 compact=0 build=1 runs=5 interleave=0
+regen=0 who_can=0 compact=0 build=1 runs=5 interleave=15
 who_can_args=()
 while (($#)); do
     case "$1" in
@@ -198,9 +204,9 @@ printf '  %-38s %14s\n' "statements" "$statements"
 printf '  %-38s %14s\n' "python json.load (best of 3)" "$(printf '%.3f' "$py_best") s"
 printf '  %-38s %14s\n' "stopguard check wall, best of $runs" "$(printf '%.3f' "$c_best") s"
 printf '  %-38s %14s\n' "stopguard check wall, median of $runs" "$(printf '%.3f' "$c_median") s"
-printf '  %-38s %14s\n' "json.load / check (best)" "${ratio_best}x"
-printf '  %-38s %14s   %-12s %s\n' "json.load / check (median)" "${ratio_med}x" ">= 5x" \
-    "$(verdict "$ratio_med >= 5")"
+printf '  %-38s %14s\n' "json.load / check (best / best)" "${ratio_best}x"
+printf '  %-38s %14s   %s\n' "json.load / check (best / median)" "${ratio_med}x" \
+    "(no verdict: see the interleaved rounds)"
 printf '  %-38s %14s\n' "check peak RSS (max of $runs)" "$(mb "$rss_b") MB"
 printf '  %-38s %14s   %-12s %s\n' "check peak RSS / file size" "${rss_ratio}x" "< 3x" \
     "$(verdict "$rss_ratio < 3")"
@@ -250,4 +256,7 @@ with open(sys.argv[1], "rb") as f:
     printf '  %-38s %14s   %-12s %s\n' "json.load / check (median / median)" \
         "$(awk -v p="$i_py_med" -v s="$i_c_med" 'BEGIN { printf "%.2f", p / s }')x" ">= 5x" \
         "$(verdict "$i_py_med / $i_c_med >= 5")"
+else
+    echo
+    echo "  speed not judged: --interleave 0 skips the rounds the 5x target is judged on"
 fi
